@@ -1,0 +1,196 @@
+"""Staff editing of the diary, the Django way: lists, search, filters, inlines."""
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agreement, CooperationArea, Day, Mission, Organisation, Person, Source, Visit
+
+
+class DayInline(admin.TabularInline):
+    model = Day
+    extra = 0
+    fields = ["date", "title"]
+    show_change_link = True
+
+
+class UndatedVisitInline(admin.TabularInline):
+    """Visits the source gives no day for; dated visits are edited on their day."""
+
+    model = Visit
+    extra = 0
+    fields = ["title", "slug", "site_name", "city"]
+    prepopulated_fields = {"slug": ["title"]}
+    show_change_link = True
+    verbose_name = _("visit with no recorded date")
+    verbose_name_plural = _("visits with no recorded date")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(day__isnull=True)
+
+
+class VisitOnDayFormSet(BaseInlineFormSet):
+    """Visits added on a day belong to the day's mission, and need a slug free in it."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.mission_id = self.instance.mission_id
+        return form
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)
+        ]
+        taken = set(
+            Visit.objects.filter(mission_id=self.instance.mission_id)
+            .exclude(pk__in=[form.instance.pk for form in self.forms if form.instance.pk])
+            .values_list("slug", flat=True)
+        )
+        for form in kept:
+            slug = form.cleaned_data.get("slug")
+            if slug in taken:
+                form.add_error("slug", _("This mission already has a visit with this slug."))
+            taken.add(slug)
+
+
+class VisitInline(admin.StackedInline):
+    model = Visit
+    formset = VisitOnDayFormSet
+    extra = 0
+    fields = [("title", "slug"), ("starts_at", "ends_at"), ("site_name", "city"), "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    show_change_link = True
+
+
+@admin.register(Mission)
+class MissionAdmin(admin.ModelAdmin):
+    list_display = ["title", "host_country", "start_date", "end_date", "status", "day_count"]
+    list_filter = ["status", "host_country"]
+    search_fields = ["title", "summary", "host_country"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["lead_organisation", "delegation", "sources"]
+    date_hierarchy = "start_date"
+    inlines = [DayInline, UndatedVisitInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "status", "summary"]}),
+        (_("Where and when"), {"fields": ["host_country", "timezone", "start_date", "end_date"]}),
+        (_("Who and why we know"), {"fields": ["lead_organisation", "delegation", "sources"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(day_total=Count("days"))
+
+    @admin.display(description=_("days"), ordering="day_total")
+    def day_count(self, obj):
+        return obj.day_total
+
+
+@admin.register(Day)
+class DayAdmin(admin.ModelAdmin):
+    list_display = ["date", "title", "mission"]
+    list_filter = ["mission"]
+    list_select_related = ["mission"]
+    search_fields = ["title", "summary", "mission__title"]
+    autocomplete_fields = ["mission"]
+    date_hierarchy = "date"
+    inlines = [VisitInline]
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ["title", "mission", "day", "starts_at", "site_name", "city"]
+    list_filter = ["mission", ("day", admin.EmptyFieldListFilter), "city"]
+    list_select_related = ["mission", "day__mission"]
+    search_fields = ["title", "summary", "body", "site_name", "city"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["mission", "day", "organisations", "people", "sources"]
+    fieldsets = [
+        (None, {"fields": ["mission", "title", "slug", "summary", "body"]}),
+        (
+            _("When"),
+            {
+                "fields": ["day", ("starts_at", "ends_at"), "position"],
+                "description": _(
+                    "Leave the day empty when the source does not say it. Times are local "
+                    "to the mission's timezone."
+                ),
+            },
+        ),
+        (_("Where"), {"fields": [("site_name", "city")]}),
+        (_("Who"), {"fields": ["organisations", "people"]}),
+        (_("Sources"), {"fields": ["sources"]}),
+    ]
+
+
+# Addresses typed without a scheme are taken as https, the Django 6 default.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
+    list_display = ["name", "short_name", "native_name", "kind", "country", "parent"]
+    list_filter = ["kind", "country"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "short_name", "native_name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "honorific", "role", "organisation"]
+    list_filter = ["organisation"]
+    list_select_related = ["organisation"]
+    search_fields = ["name", "role", "organisation__name", "organisation__short_name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "level", "signed_on", "mission"]
+    list_filter = ["kind", "level", "mission"]
+    list_select_related = ["mission"]
+    search_fields = ["title", "summary", "parties__name", "parties__short_name"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = [
+        "mission",
+        "parties",
+        "signed_day",
+        "signed_at_visit",
+        "areas",
+        "implements",
+        "sources",
+    ]
+    date_hierarchy = "signed_on"
+    fieldsets = [
+        (None, {"fields": ["mission", "kind", "level", "title", "slug", "summary"]}),
+        (_("Parties and scope"), {"fields": ["parties", "areas", "implements"]}),
+        (
+            _("Signature"),
+            {
+                "fields": ["signed_on", "signed_day", "signed_at_visit"],
+                "description": _("Leave empty what the source does not state."),
+            },
+        ),
+        (_("Sources"), {"fields": ["sources"]}),
+    ]
+
+
+@admin.register(CooperationArea)
+class CooperationAreaAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
+    list_display = ["title", "publisher", "published_on", "url"]
+    search_fields = ["title", "publisher", "url"]
+    date_hierarchy = "published_on"

@@ -1,0 +1,17 @@
+"""The mission diary's domain: missions, days, visits, who was met, what was signed, and why we know."""
+
+from .agreement import Agreement, CooperationArea
+from .directory import Organisation, Person
+from .mission import Day, Mission, Visit
+from .source import Source
+
+__all__ = [
+    "Agreement",
+    "CooperationArea",
+    "Day",
+    "Mission",
+    "Organisation",
+    "Person",
+    "Source",
+    "Visit",
+]

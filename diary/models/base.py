@@ -1,0 +1,35 @@
+"""What every diary record shares: a UUID that outlives databases, used as its natural key."""
+
+import uuid
+
+from django.db import models
+
+
+class DiaryQuerySet(models.QuerySet):
+    def get_by_natural_key(self, uuid):
+        return self.get(uuid=uuid)
+
+
+class DiaryModel(models.Model):
+    """
+    A record with a stable identity.
+
+    The UUID, not the database id, is what fixtures, iCalendar UIDs and c3voc guids carry,
+    so the same visit keeps the same identity on every instance it is imported into.
+    """
+
+    uuid = models.UUIDField(
+        "UUID",
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Stable identity across instances; set once, never changed.",
+    )
+
+    objects = DiaryQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (str(self.uuid),)

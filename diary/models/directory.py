@@ -1,0 +1,153 @@
+"""The organisations and people a mission meets."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .base import DiaryModel, DiaryQuerySet
+
+
+class OrganisationQuerySet(DiaryQuerySet):
+    def published(self):
+        """Organisations that appear in published content; the rest are nobody's business."""
+        from .agreement import Agreement
+        from .mission import Mission, Visit
+
+        return self.filter(
+            Exists(Visit.objects.published().filter(organisations=OuterRef("pk")))
+            | Exists(Agreement.objects.published().filter(parties=OuterRef("pk")))
+            | Exists(Mission.objects.published().filter(lead_organisation=OuterRef("pk")))
+            | Exists(Visit.objects.published().filter(people__organisation=OuterRef("pk")))
+        )
+
+
+class Organisation(DiaryModel):
+    class Kind(models.TextChoices):
+        SPACE_AGENCY = "space_agency", _("Space agency")
+        GOVERNMENT = "government", _("Government")
+        COMPANY = "company", _("Company")
+        RESEARCH_INSTITUTE = "research_institute", _("Research institute")
+        UNIVERSITY = "university", _("University")
+        PROGRAMME = "programme", _("Programme or centre")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    short_name = models.CharField(
+        _("short name"), max_length=50, blank=True, help_text=_("Acronym, e.g. JAXA.")
+    )
+    native_name = models.CharField(
+        _("name in its own language"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. 宇宙航空研究開発機構 for JAXA."),
+    )
+    native_language = models.CharField(
+        _("language of that name"),
+        max_length=10,
+        blank=True,
+        help_text=_("BCP 47 code such as ja, so screen readers pronounce it right."),
+    )
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind, default=Kind.OTHER)
+    website = models.URLField(_("website"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_("The organisation this one belongs to (Tansa X is part of JAXA)."),
+    )
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="organisation_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+    def get_absolute_url(self):
+        return reverse("diary:organisation", kwargs={"slug": self.slug})
+
+    @property
+    def display_name(self):
+        return self.short_name or self.name
+
+    def clean(self):
+        super().clean()
+        # Walk up the chain: a loop (A part of B part of A) would make "part of" meaningless.
+        seen = {self.pk} if self.pk else set()
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk in seen or ancestor is self:
+                raise ValidationError(
+                    {"parent": _("An organisation cannot be part of itself, even indirectly.")}
+                )
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+        if self.native_name and not self.native_language:
+            raise ValidationError(
+                {"native_language": _("Say which language the own-language name is in.")}
+            )
+
+
+class PersonQuerySet(DiaryQuerySet):
+    def published(self):
+        from .mission import Mission, Visit
+
+        return self.filter(
+            Exists(Visit.objects.published().filter(people=OuterRef("pk")))
+            | Exists(Mission.objects.published().filter(delegation=OuterRef("pk")))
+        )
+
+
+class Person(DiaryModel):
+    name = models.CharField(_("name"), max_length=200, help_text=_("As the person writes it."))
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    honorific = models.CharField(
+        _("honorific"), max_length=30, blank=True, help_text=_("E.g. Dr, Prof.")
+    )
+    role = models.CharField(_("role"), max_length=200, blank=True, help_text=_("E.g. President."))
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("diary:person", kwargs={"slug": self.slug})
+
+    @property
+    def full_name(self):
+        return f"{self.honorific} {self.name}" if self.honorific else self.name
+
+    @property
+    def title_line(self):
+        """'President, JAXA' — the role a reader needs beside the name."""
+        parts = [self.role, self.organisation.display_name if self.organisation else ""]
+        return ", ".join(part for part in parts if part)

@@ -1,0 +1,300 @@
+"""A mission, its days, and the visits made on them."""
+
+import datetime
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from .base import DiaryModel, DiaryQuerySet
+from .directory import Organisation, Person
+from .source import Source
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a known IANA timezone, such as Asia/Tokyo."),
+            params={"value": value},
+            code="invalid_timezone",
+        )
+
+
+class MissionQuerySet(DiaryQuerySet):
+    def published(self):
+        return self.filter(status=Mission.Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Staff preview drafts; everyone else sees published missions only."""
+        return self.all() if user.is_staff else self.published()
+
+
+class Mission(DiaryModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    summary = models.TextField(_("summary"), blank=True)
+    host_country = models.CharField(_("host country"), max_length=100)
+    timezone = models.CharField(
+        _("timezone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text=_(
+            "IANA name of the host country's zone, e.g. Asia/Tokyo. Times are shown in it."
+        ),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    lead_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("leading organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_missions",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text=_("Drafts are visible to staff only."),
+    )
+    delegation = models.ManyToManyField(
+        Person,
+        verbose_name=_("delegation"),
+        blank=True,
+        related_name="delegations",
+        help_text=_("Members of the travelling delegation named by the sources."),
+    )
+    sources = models.ManyToManyField(
+        Source, verbose_name=_("sources"), blank=True, related_name="missions"
+    )
+
+    objects = MissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "title"]
+        verbose_name = _("mission")
+        verbose_name_plural = _("missions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="mission_dates_ordered",
+                violation_error_message=_("The mission cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("diary:mission", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def zone_abbreviation(self, on_date=None):
+        """'JST' for Asia/Tokyo; the abbreviation in force on that date (DST matters)."""
+        moment = datetime.datetime.combine(on_date or self.start_date, datetime.time(12))
+        return moment.replace(tzinfo=self.zone).tzname()
+
+    def clean(self):
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The mission cannot end before it starts.")})
+
+
+class DayQuerySet(DiaryQuerySet):
+    def published(self):
+        return self.filter(mission__status=Mission.Status.PUBLISHED)
+
+
+class Day(DiaryModel):
+    mission = models.ForeignKey(
+        Mission, verbose_name=_("mission"), on_delete=models.CASCADE, related_name="days"
+    )
+    date = models.DateField(_("date"), help_text=_("Must fall within the mission's dates."))
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+
+    objects = DayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["mission", "date"]
+        verbose_name = _("day")
+        verbose_name_plural = _("days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mission", "date"],
+                name="day_unique_per_mission",
+                violation_error_message=_("This mission already has a day on this date."),
+            ),
+        ]
+
+    def __str__(self):
+        label = date_format(self.date, "DATE_FORMAT")
+        return f"{label} — {self.title}" if self.title else label
+
+    def get_absolute_url(self):
+        return reverse("diary:day", kwargs={"mission_slug": self.mission.slug, "date": self.date})
+
+    @property
+    def number(self):
+        """Day 1 is the mission's start date."""
+        return (self.date - self.mission.start_date).days + 1
+
+    def clean(self):
+        super().clean()
+        mission = getattr(self, "mission", None)
+        if mission and self.date and not (mission.start_date <= self.date <= mission.end_date):
+            raise ValidationError(
+                {
+                    "date": _("%(date)s is outside the mission's dates (%(start)s to %(end)s).")
+                    % {"date": self.date, "start": mission.start_date, "end": mission.end_date}
+                }
+            )
+
+
+class VisitQuerySet(DiaryQuerySet):
+    def published(self):
+        return self.filter(mission__status=Mission.Status.PUBLISHED)
+
+    def with_details(self):
+        """Everything a visit card shows, in a fixed number of queries."""
+        return self.select_related("mission", "day").prefetch_related(
+            "organisations", "people__organisation"
+        )
+
+
+class Visit(DiaryModel):
+    mission = models.ForeignKey(
+        Mission, verbose_name=_("mission"), on_delete=models.CASCADE, related_name="visits"
+    )
+    day = models.ForeignKey(
+        Day,
+        verbose_name=_("day"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        help_text=_("Leave empty when the source does not say which day: never guess."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, help_text=_("Unique within the mission."))
+    summary = models.TextField(_("summary"), blank=True)
+    body = models.TextField(_("account"), blank=True, help_text=_("What happened, in full."))
+    site_name = models.CharField(_("site"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    starts_at = models.TimeField(
+        _("starts at"),
+        null=True,
+        blank=True,
+        help_text=_("Local time in the mission's timezone; empty if not recorded."),
+    )
+    ends_at = models.TimeField(
+        _("ends at"),
+        null=True,
+        blank=True,
+        help_text=_("Local time in the mission's timezone; empty if not recorded."),
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Order among visits with no recorded time.")
+    )
+    organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("organisations"), blank=True, related_name="visits"
+    )
+    people = models.ManyToManyField(
+        Person, verbose_name=_("people met"), blank=True, related_name="visits"
+    )
+    sources = models.ManyToManyField(
+        Source, verbose_name=_("sources"), blank=True, related_name="visits"
+    )
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = [
+            "mission",
+            F("day__date").asc(nulls_last=True),
+            F("starts_at").asc(nulls_last=True),
+            "position",
+            "title",
+        ]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mission", "slug"],
+                name="visit_slug_unique_per_mission",
+                violation_error_message=_("This mission already has a visit with this slug."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True)
+                | Q(starts_at__isnull=True)
+                | Q(ends_at__gte=F("starts_at")),
+                name="visit_times_ordered",
+                violation_error_message=_("A visit cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(day__isnull=False) | Q(starts_at__isnull=True, ends_at__isnull=True),
+                name="visit_time_needs_day",
+                violation_error_message=_("A time needs a day: set the day or clear the times."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(starts_at__isnull=False),
+                name="visit_end_needs_start",
+                violation_error_message=_("An end time needs a start time."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("diary:visit", kwargs={"mission_slug": self.mission.slug, "slug": self.slug})
+
+    @property
+    def is_dated(self):
+        return self.day_id is not None
+
+    def _local(self, time):
+        if time is None or self.day is None:
+            return None
+        return datetime.datetime.combine(self.day.date, time, tzinfo=self.mission.zone)
+
+    @property
+    def start(self):
+        """Aware datetime in the mission's timezone, or None when not recorded."""
+        return self._local(self.starts_at)
+
+    @property
+    def end(self):
+        return self._local(self.ends_at)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.day_id and self.mission_id and self.day.mission_id != self.mission_id:
+            errors["day"] = _("This day belongs to another mission.")
+        if self.ends_at and not self.starts_at:
+            errors["ends_at"] = _("An end time needs a start time.")
+        elif self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            errors["ends_at"] = _("A visit cannot end before it starts.")
+        if (self.starts_at or self.ends_at) and not self.day_id:
+            errors["day"] = _("A time needs a day: set the day or clear the times.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,26 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .base import DiaryModel
+
+
+class Source(DiaryModel):
+    """Where a fact comes from: an article, a press release, a signed document."""
+
+    title = models.CharField(_("title"), max_length=300)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    published_on = models.DateField(
+        _("published on"), null=True, blank=True, help_text=_("Leave empty if not known.")
+    )
+    text = models.TextField(
+        _("text"), blank=True, help_text=_("The source's own words, kept for reference.")
+    )
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self):
+        return f"{self.title} ({self.publisher})" if self.publisher else self.title

@@ -1,0 +1,33 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from diary.models import Mission
+
+from . import factories
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static():
+    """Pages render through the manifest storage production uses, so collect once."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def demo(db):
+    """The LSA's economic mission to Japan, June 2024, as the README's run command loads it."""
+    call_command("load_demo", stdout=io.StringIO())
+    return Mission.objects.get(slug="japan-2024")
+
+
+@pytest.fixture
+def draft_world(db):
+    return factories.make_draft_world()
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("editor", "editor@example.org", "pw-editor")
+    client.force_login(user)
+    return client

@@ -1,0 +1,95 @@
+"""Small builders for test data: sensible defaults, override what the test is about."""
+
+import datetime
+import itertools
+
+from diary.models import Agreement, Day, Mission, Organisation, Person, Visit
+
+_counter = itertools.count(1)
+
+
+def _n():
+    return next(_counter)
+
+
+def make_mission(**fields):
+    n = _n()
+    defaults = {
+        "title": f"Mission {n}",
+        "slug": f"mission-{n}",
+        "host_country": "Japan",
+        "timezone": "Asia/Tokyo",
+        "start_date": datetime.date(2024, 6, 10),
+        "end_date": datetime.date(2024, 6, 14),
+        "status": Mission.Status.PUBLISHED,
+    }
+    return Mission.objects.create(**{**defaults, **fields})
+
+
+def make_draft_mission(**fields):
+    return make_mission(**{"status": Mission.Status.DRAFT, **fields})
+
+
+def make_day(mission, date=None, **fields):
+    return Day.objects.create(mission=mission, date=date or mission.start_date, **fields)
+
+
+def make_organisation(**fields):
+    n = _n()
+    defaults = {"name": f"Organisation {n}", "slug": f"organisation-{n}", "country": "Japan"}
+    return Organisation.objects.create(**{**defaults, **fields})
+
+
+def make_person(**fields):
+    n = _n()
+    defaults = {"name": f"Person {n}", "slug": f"person-{n}"}
+    return Person.objects.create(**{**defaults, **fields})
+
+
+def make_visit(mission, day=None, organisations=(), people=(), **fields):
+    n = _n()
+    defaults = {"title": f"Visit {n}", "slug": f"visit-{n}"}
+    visit = Visit.objects.create(mission=mission, day=day, **{**defaults, **fields})
+    visit.organisations.set(organisations)
+    visit.people.set(people)
+    return visit
+
+
+def make_agreement(mission, parties=(), **fields):
+    n = _n()
+    defaults = {
+        "title": f"Agreement {n}",
+        "slug": f"agreement-{n}",
+        "kind": Agreement.Kind.MEMORANDUM_OF_COOPERATION,
+        "level": Agreement.Level.AGENCY,
+    }
+    agreement = Agreement.objects.create(mission=mission, **{**defaults, **fields})
+    agreement.parties.set(parties)
+    return agreement
+
+
+def make_draft_world():
+    """A draft mission with a day, a visit, an organisation, a person and an agreement of its own."""
+    mission = make_draft_mission(title="Secret mission", slug="secret-mission")
+    day = make_day(mission, title="Secret day")
+    organisation = make_organisation(name="Hidden Partner", slug="hidden-partner")
+    person = make_person(name="Hidden Person", slug="hidden-person", organisation=organisation)
+    visit = make_visit(
+        mission,
+        day=day,
+        title="Secret visit",
+        slug="secret-visit",
+        organisations=[organisation],
+        people=[person],
+    )
+    agreement = make_agreement(
+        mission, parties=[organisation], title="Secret agreement", slug="secret-agreement"
+    )
+    return {
+        "mission": mission,
+        "day": day,
+        "organisation": organisation,
+        "person": person,
+        "visit": visit,
+        "agreement": agreement,
+    }
