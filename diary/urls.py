@@ -10,10 +10,12 @@ app_name = "diary"
 urlpatterns = [
     path("", views.home, name="home"),
     path("missions/<slug:slug>/", views.mission_detail, name="mission"),
+    path("missions/<slug:slug>.ics", views.mission_ics, name="mission_ics"),
     path("missions/<slug:mission_slug>/<isodate:date>/", views.day_detail, name="day"),
     path("missions/<slug:mission_slug>/visits/<slug:slug>/", views.visit_detail, name="visit"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("people/<slug:slug>/", views.person_detail, name="person"),
     path("agreements/", views.agreement_list, name="agreements"),
     path("agreements/<slug:slug>/", views.agreement_detail, name="agreement"),
+    path("search/", views.search, name="search"),
 ]

@@ -1,9 +1,13 @@
 """Public pages. Each view takes one queryset from a manager and renders one template."""
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
 
+from .calendar import mission_calendar
 from .models import Agreement, Day, Mission, Organisation, Person, Visit
+from .search import SearchForm
 
 
 def _missions(request):
@@ -104,3 +108,25 @@ def agreement_detail(request, slug):
         "implementations": _visible(agreement.implementations.all(), request),
     }
     return render(request, "diary/agreement_detail.html", context)
+
+
+def mission_ics(request, slug):
+    mission = get_object_or_404(_missions(request), slug=slug)
+    return HttpResponse(
+        mission_calendar(mission, request.build_absolute_uri),
+        content_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": content_disposition_header(
+                as_attachment=True, filename=f"{mission.slug}.ics"
+            )
+        },
+    )
+
+
+def search(request):
+    """Published content only, whoever asks: search is a public index, not a preview."""
+    form = SearchForm(request.GET)
+    results = form.results() if form.is_valid() else None
+    status = 400 if form.errors else 200
+    context = {"form": form, "search_query": form.data.get("q", ""), "results": results}
+    return render(request, "diary/search.html", context, status=status)

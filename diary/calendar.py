@@ -1,0 +1,120 @@
+"""
+A mission's dated visits as an iCalendar feed (RFC 5545), built with the `icalendar` package.
+
+Choices a subscriber will notice:
+
+- Only visits with a recorded day are events. An undated visit has no place on a calendar
+  and is left out rather than given an invented date.
+- A visit with start and end times is a timed event with TZID=<mission timezone>, and the
+  feed carries the matching VTIMEZONE generated from zoneinfo, so clients show the local
+  time (09:30 JST) and convert it correctly for subscribers elsewhere.
+- A visit with a start time but no end time has DTSTART and no DTEND: RFC 5545 §3.6.1 reads
+  that as an event that ends when it starts, i.e. "starts at 14:00". Inventing a duration
+  (one hour, say) would state a fact the source does not give.
+- A visit on a known day with no recorded time is an all-day event (VALUE=DATE) on that
+  day, with the explicit exclusive DTEND of the next day that every client understands.
+- UIDs are `<visit uuid>@missiontracker`: the UUID is the record's identity on every
+  instance (fixtures carry it), so re-importing the mission, or serving it from another
+  server, keeps each event the same event in subscribers' calendars.
+- DTSTAMP is not the time of the request. With no METHOD (a published feed, not an iTIP
+  message) RFC 5545 §3.8.7.2 makes DTSTAMP the time the information was last revised; the
+  records keep no revision time, so the feed uses a fixed value of the mission itself, its
+  start date at 00:00 UTC. The same data then always gives the same bytes, which lets
+  clients and caches tell "nothing changed" from "changed", and lets tests compare feeds.
+"""
+
+import datetime
+
+from icalendar import Calendar, Event
+
+from .models import Visit
+
+PRODID = "-//Mission Tracker//Mission diary//EN"
+UID_DOMAIN = "missiontracker"
+# Clients that honour it poll a published mission's feed daily rather than on every refresh.
+REFRESH_INTERVAL = datetime.timedelta(days=1)
+
+
+def event_uid(visit):
+    return f"{visit.uuid}@{UID_DOMAIN}"
+
+
+def feed_stamp(mission):
+    """The fixed DTSTAMP of every event in the mission's feed (see the module docstring)."""
+    return datetime.datetime.combine(mission.start_date, datetime.time(0), tzinfo=datetime.UTC)
+
+
+def visit_location(visit):
+    return ", ".join(part for part in (visit.site_name, visit.city) if part)
+
+
+def visit_description(visit):
+    """The summary, then who was met: what a subscriber wants to read in the event."""
+    paragraphs = [visit.summary] if visit.summary else []
+    organisations = [str(organisation) for organisation in visit.organisations.all()]
+    if organisations:
+        paragraphs.append("Organisations: " + ", ".join(organisations))
+    people = [
+        f"{person.full_name} ({person.title_line})" if person.title_line else person.full_name
+        for person in visit.people.all()
+    ]
+    if people:
+        paragraphs.append("People met: " + "; ".join(people))
+    return "\n\n".join(paragraphs)
+
+
+def visit_event(visit, stamp, absolute_url):
+    if visit.start is None:
+        start = visit.day.date
+        end = start + datetime.timedelta(days=1)
+    else:
+        start, end = visit.start, visit.end
+    event = Event.new(
+        uid=event_uid(visit),
+        stamp=stamp,
+        start=start,
+        end=end,
+        summary=visit.title,
+        url=absolute_url(visit.get_absolute_url()),
+    )
+    location = visit_location(visit)
+    if location:
+        event.add("LOCATION", location)
+    description = visit_description(visit)
+    if description:
+        event.add("DESCRIPTION", description)
+    return event
+
+
+def dated_visits(mission):
+    return Visit.objects.filter(mission=mission, day__isnull=False).with_details()
+
+
+def mission_calendar(mission, absolute_url):
+    """
+    The mission's calendar as bytes.
+
+    `absolute_url` turns a path into a full URL (request.build_absolute_uri), since a feed
+    is read outside the site and relative links mean nothing there.
+    """
+    calendar = Calendar.new(
+        prodid=PRODID,
+        uid=str(mission.uuid),
+        name=mission.title,
+        url=absolute_url(mission.get_absolute_url()),
+        refresh_interval=REFRESH_INTERVAL,
+    )
+    if mission.summary:
+        calendar.description = mission.summary
+    # X-WR-TIMEZONE is what Google Calendar and Apple Calendar read as the calendar's zone.
+    calendar.add("X-WR-TIMEZONE", mission.timezone)
+    stamp = feed_stamp(mission)
+    for visit in dated_visits(mission):
+        calendar.add_component(visit_event(visit, stamp, absolute_url))
+    # A VTIMEZONE for each TZID used, covering the mission's years: enough for any client,
+    # far shorter than the 1970–2038 default for zones with daylight saving time.
+    calendar.add_missing_timezones(
+        first_date=datetime.date(mission.start_date.year, 1, 1),
+        last_date=datetime.date(mission.end_date.year + 1, 1, 1),
+    )
+    return calendar.to_ical()

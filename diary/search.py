@@ -1,0 +1,158 @@
+"""
+Search over published missions, visits, organisations, people and agreements.
+
+On PostgreSQL a record matches when its full-text vector matches the query or when every
+word of the query is a substring of one of its fields; on any other database (SQLite in
+development and tests) only the substring rule applies, so PostgreSQL finds everything
+SQLite finds and ranks it. The text-search configuration is 'simple': 'english' would stem
+proper names (Yamakawa, LuxProvide) and drop short words, and neither configuration
+splits Japanese, which has no spaces — a name such as 宇宙航空研究開発機構 is one
+token, so its part 宇宙航空 is found by the substring rule.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agreement, Mission, Organisation, Person, Visit
+
+MAX_QUERY_LENGTH = 200
+RESULTS_PER_KIND = 20
+TEXT_SEARCH_CONFIG = "simple"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record: where to look, and which fields to read (the first is its name)."""
+
+    key: str
+    label: str
+    fields: tuple[str, ...]
+    # Published records only, with what each result line shows fetched up front.
+    published: Callable[[], QuerySet]
+
+    @property
+    def template(self):
+        """How one group of results is listed, e.g. includes/search/visits.html."""
+        return f"includes/search/{self.key}.html"
+
+
+KINDS = (
+    Kind(
+        "missions",
+        _("Missions"),
+        ("title", "summary", "host_country"),
+        lambda: Mission.objects.published().select_related("lead_organisation"),
+    ),
+    Kind(
+        "visits",
+        _("Visits"),
+        ("title", "summary", "body", "site_name", "city"),
+        lambda: Visit.objects.published().with_details(),
+    ),
+    Kind(
+        "organisations",
+        _("Organisations"),
+        ("name", "short_name", "native_name", "country"),
+        lambda: Organisation.objects.published(),
+    ),
+    Kind(
+        "people",
+        _("People"),
+        ("name", "role"),
+        lambda: Person.objects.published().select_related("organisation"),
+    ),
+    Kind(
+        "agreements",
+        _("Agreements"),
+        ("title", "summary"),
+        lambda: Agreement.objects.published().with_details(),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ResultGroup:
+    kind: Kind
+    count: int
+    results: list
+
+    @property
+    def truncated(self):
+        return self.count > len(self.results)
+
+
+def query_words(query):
+    # Quotes are websearch syntax for a phrase; as substrings they would match nothing.
+    return query.replace('"', " ").split()
+
+
+def substring_match(fields, words):
+    """Every word appears (any case) in at least one of the fields."""
+    condition = Q()
+    for word in words:
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": word})
+        condition &= any_field
+    return condition
+
+
+def full_text_match(queryset, fields, query, substring):
+    """PostgreSQL: full-text match or substring match, best-ranked first."""
+    name, *others = fields
+    document = SearchVector(name, weight="A", config=TEXT_SEARCH_CONFIG)
+    if others:
+        document += SearchVector(*others, weight="B", config=TEXT_SEARCH_CONFIG)
+    search_query = SearchQuery(query, search_type="websearch", config=TEXT_SEARCH_CONFIG)
+    ordering = queryset.model._meta.ordering
+    return (
+        queryset.annotate(document=document)
+        .filter(Q(document=search_query) | substring)
+        .annotate(rank=SearchRank(F("document"), search_query))
+        .order_by(F("rank").desc(), *ordering)
+    )
+
+
+def search_kind(kind, query):
+    words = query_words(query)
+    if not words:
+        return kind.published().none()
+    substring = substring_match(kind.fields, words)
+    if connection.vendor == "postgresql":
+        return full_text_match(kind.published(), kind.fields, query, substring)
+    return kind.published().filter(substring)
+
+
+def search(query, limit=RESULTS_PER_KIND):
+    """The kinds with at least one match, each with its total count and its first results."""
+    groups = []
+    for kind in KINDS:
+        matches = search_kind(kind, query)
+        count = matches.count()
+        if count:
+            groups.append(ResultGroup(kind, count, list(matches[:limit])))
+    return groups
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search the diary"),
+        max_length=MAX_QUERY_LENGTH,
+        required=False,
+        error_messages={
+            "max_length": _(
+                "Your search is %(show_value)d characters long; please use at most %(limit_value)d."
+            )
+        },
+    )
+
+    def results(self):
+        """None when there is nothing to search for: the page then shows just the form."""
+        query = self.cleaned_data["q"]
+        return search(query) if query else None

@@ -1,0 +1,152 @@
+import datetime
+import io
+import zoneinfo
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from icalendar import Calendar
+
+from diary.models import Agreement, Mission, Visit
+
+from .factories import make_day, make_mission, make_visit
+
+pytestmark = pytest.mark.django_db
+
+TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
+
+
+def feed_url(mission):
+    return reverse("diary:mission_ics", args=[mission.slug])
+
+
+def fetch_feed(client, mission):
+    response = client.get(feed_url(mission))
+    assert response.status_code == 200
+    return response
+
+
+def events_by_summary(response):
+    calendar = Calendar.from_ical(response.content)
+    return {str(event["SUMMARY"]): event for event in calendar.events}
+
+
+def test_feed_is_a_calendar_file_named_after_the_mission(client, demo):
+    response = fetch_feed(client, demo)
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="japan-2024.ics"'
+    calendar = Calendar.from_ical(response.content)
+    assert calendar["X-WR-CALNAME"] == "Economic mission to Japan"
+    assert calendar["X-WR-TIMEZONE"] == "Asia/Tokyo"
+
+
+def test_demo_feed_has_one_event_per_dated_visit_and_no_undated_visit(client, demo):
+    events = events_by_summary(fetch_feed(client, demo))
+    dated = Visit.objects.filter(mission=demo, day__isnull=False)
+    assert sorted(events) == sorted(visit.title for visit in dated)
+    assert len(events) == 2
+    undated = Visit.objects.filter(mission=demo, day__isnull=True)
+    assert undated.count() == 4
+    for visit in undated:
+        assert visit.title not in events
+
+
+def test_visit_with_no_recorded_time_is_an_all_day_event_on_its_day(client, demo):
+    response = fetch_feed(client, demo)
+    event = events_by_summary(response)["ispace and the Tokyo Mission Control room"]
+    assert event.start == datetime.date(2024, 6, 10)
+    assert event.end == datetime.date(2024, 6, 11)
+    assert b"DTSTART;VALUE=DATE:20240610" in response.content
+
+
+def test_event_carries_place_people_and_a_link_back(client, demo):
+    event = events_by_summary(fetch_feed(client, demo))[
+        "Tansa X Space Exploration Innovation Hub Center and JAXA’s President"
+    ]
+    assert "Sagamihara" in event["LOCATION"]
+    assert "Dr Hiroshi Yamakawa (President, JAXA)" in event["DESCRIPTION"]
+    assert event["URL"] == "http://testserver/missions/japan-2024/visits/tansa-x-sagamihara/"
+
+
+def test_timed_visit_is_an_event_in_the_missions_timezone(client):
+    mission = make_mission(timezone="Asia/Tokyo")
+    make_visit(
+        mission,
+        day=make_day(mission),
+        title="Morning briefing",
+        starts_at=datetime.time(9, 30),
+        ends_at=datetime.time(11),
+    )
+    response = fetch_feed(client, mission)
+    assert b"DTSTART;TZID=Asia/Tokyo:20240610T093000" in response.content
+    assert b"DTEND;TZID=Asia/Tokyo:20240610T110000" in response.content
+    calendar = Calendar.from_ical(response.content)
+    assert [timezone.tz_name for timezone in calendar.timezones] == ["Asia/Tokyo"]
+    event = events_by_summary(response)["Morning briefing"]
+    assert event.start == datetime.datetime(2024, 6, 10, 0, 30, tzinfo=datetime.UTC)
+    assert event.start.utcoffset() == datetime.timedelta(hours=9)
+
+
+def test_visit_with_a_start_but_no_end_is_an_event_at_that_moment(client):
+    mission = make_mission(timezone="Asia/Tokyo")
+    make_visit(
+        mission, day=make_day(mission), title="Press conference", starts_at=datetime.time(14)
+    )
+    event = events_by_summary(fetch_feed(client, mission))["Press conference"]
+    assert event.start == datetime.datetime(2024, 6, 10, 14, tzinfo=TOKYO)
+    # No invented duration: per RFC 5545 the event ends when it starts.
+    assert "DTEND" not in event and "DURATION" not in event
+
+
+def test_feed_is_byte_stable_and_keeps_its_uids_across_a_reimport(client, demo):
+    first = fetch_feed(client, demo).content
+    assert fetch_feed(client, demo).content == first
+    old_ids = set(Visit.objects.filter(mission=demo).values_list("pk", flat=True))
+
+    # Everything the fixture created goes, so the reload creates new rows with new ids.
+    Agreement.objects.filter(mission=demo).delete()
+    Visit.objects.filter(mission=demo).delete()
+    demo.delete()
+    call_command("load_demo", stdout=io.StringIO())
+    reimported = Mission.objects.get(slug="japan-2024")
+    assert old_ids.isdisjoint(Visit.objects.filter(mission=reimported).values_list("pk", flat=True))
+
+    assert fetch_feed(client, reimported).content == first
+    uids = {str(event["UID"]) for event in Calendar.from_ical(first).events}
+    assert uids == {
+        f"{visit.uuid}@missiontracker"
+        for visit in Visit.objects.filter(mission=reimported, day__isnull=False)
+    }
+
+
+def test_event_stamp_comes_from_the_mission_not_the_clock(client, demo):
+    for event in Calendar.from_ical(fetch_feed(client, demo).content).events:
+        assert event.stamp == datetime.datetime(2024, 6, 10, tzinfo=datetime.UTC)
+
+
+def test_draft_missions_feed_is_404_for_anonymous_visitors(staff_client, draft_world):
+    url = feed_url(draft_world["mission"])
+    assert Client().get(url).status_code == 404
+    # Staff preview it, as they preview the itinerary.
+    assert b"Secret visit" in staff_client.get(url).content
+
+
+def test_unknown_missions_feed_is_404(client, db):
+    assert client.get("/missions/no-such-mission.ics").status_code == 404
+
+
+def test_feed_holds_only_its_own_missions_visits(client, demo, draft_world):
+    other = make_mission(title="Mission to Canada", slug="canada-2025")
+    make_visit(other, day=make_day(other), title="Canadian Space Agency")
+    content = fetch_feed(client, demo).content.decode()
+    assert "Secret" not in content
+    assert "Canadian Space Agency" not in content
+    assert str(draft_world["visit"].uuid) not in content
+
+
+def test_itinerary_offers_the_feed(client, demo):
+    html = client.get(demo.get_absolute_url()).content.decode()
+    assert '<link rel="alternate" type="text/calendar"' in html
+    assert 'href="/missions/japan-2024.ics"' in html
+    assert "Subscribe (iCalendar)" in html
