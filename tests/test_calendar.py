@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from diary.models import Agreement, Mission, Visit
 
-from .factories import make_day, make_mission, make_visit
+from .factories import make_day, make_mission, make_organisation, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +150,13 @@ def test_itinerary_offers_the_feed(client, demo):
     assert '<link rel="alternate" type="text/calendar"' in html
     assert 'href="/missions/japan-2024.ics"' in html
     assert "Subscribe (iCalendar)" in html
+
+
+def test_feed_is_built_in_a_fixed_number_of_queries(client, demo, django_assert_max_num_queries):
+    day = demo.days.first()
+    for _ in range(10):
+        make_visit(demo, day=day, people=[make_person()], organisations=[make_organisation()])
+    # The mission, its dated visits, and their organisations, people and people's employers.
+    with django_assert_max_num_queries(5):
+        events = Calendar.from_ical(fetch_feed(client, demo).content).events
+    assert len(events) == 12

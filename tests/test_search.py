@@ -1,0 +1,165 @@
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from .factories import make_day, make_mission, make_visit
+
+pytestmark = pytest.mark.django_db
+
+SEARCH_URL = reverse("diary:search")
+
+
+def search(client, query):
+    response = client.get(SEARCH_URL, {"q": query})
+    assert response.status_code == 200, query
+    return response
+
+
+def found(response):
+    """{kind: [titles]} for each group of results on the page."""
+    return {
+        group.kind.key: [str(result) for result in group.results]
+        for group in response.context["results"] or []
+    }
+
+
+def test_finds_jaxas_president_by_surname(client, demo):
+    results = found(search(client, "Yamakawa"))
+    assert results["people"] == ["Dr Hiroshi Yamakawa"]
+    assert results["visits"] == [
+        "Tansa X Space Exploration Innovation Hub Center and JAXA’s President"
+    ]
+
+
+def test_finds_a_place(client, demo):
+    html = search(client, "Sagamihara").content.decode()
+    assert 'href="/missions/japan-2024/visits/tansa-x-sagamihara/"' in html
+
+
+def test_finds_an_organisation_and_its_agreement(client, demo):
+    results = found(search(client, "LuxProvide"))
+    assert results["organisations"] == ["LuxProvide"]
+    assert results["agreements"] == ["Letter of Intent between LuxProvide and JAXA"]
+
+
+def test_search_ignores_case(client, demo):
+    assert found(search(client, "luxprovide")) == found(search(client, "LuxProvide"))
+
+
+def test_finds_part_of_a_japanese_name(client, demo):
+    html = search(client, "宇宙航空").content.decode()
+    assert 'href="/organisations/jaxa/"' in html
+
+
+def test_every_word_must_match_but_not_side_by_side(client, demo):
+    # "JAXA" is in the visit's title, "Sagamihara" in its place.
+    assert found(search(client, "Sagamihara JAXA"))["visits"] == [
+        "Tansa X Space Exploration Innovation Hub Center and JAXA’s President"
+    ]
+    assert found(search(client, "Sagamihara LuxProvide")) == {}
+
+
+def test_results_are_grouped_by_kind_with_counts(client, demo):
+    html = search(client, "JAXA").content.decode()
+    assert 'Organisations <span class="count">(1)</span>' in html
+    assert 'Agreements <span class="count">(2)</span>' in html
+    assert html.index('id="results-visits"') < html.index('id="results-organisations"')
+    assert html.index('id="results-organisations"') < html.index('id="results-agreements"')
+
+
+def test_nothing_found_says_so(client, demo):
+    html = search(client, "Vostok").content.decode()
+    assert "Nothing published matches “Vostok”." in html
+
+
+def test_drafts_are_never_found(client, demo, draft_world):
+    for query in ["Secret", "Hidden", "secret mission", "Hidden Person"]:
+        response = search(client, query)
+        assert found(response) == {}, query
+        assert "Hidden Partner" not in response.content.decode()
+
+
+def test_staff_search_the_published_diary_too(staff_client, draft_world):
+    assert found(search(staff_client, "Secret")) == {}
+
+
+def test_empty_or_blank_query_shows_just_the_form(client, demo):
+    for query in ["", "   "]:
+        response = search(client, query)
+        html = response.content.decode()
+        assert response.context["results"] is None
+        assert '<form class="search-page-form" role="search"' in html
+        assert "Nothing published matches" not in html
+    assert client.get(SEARCH_URL).status_code == 200
+
+
+def test_overlong_query_is_refused_with_a_reason(client, demo):
+    response = client.get(SEARCH_URL, {"q": "x" * 201})
+    assert response.status_code == 400
+    assert "Your search is 201 characters long; please use at most 200." in (
+        response.content.decode()
+    )
+    assert search(client, "x" * 200).context["results"] == []
+
+
+def test_query_with_a_null_character_is_refused_not_a_server_error(client, demo):
+    response = client.get(SEARCH_URL, {"q": "JAXA\x00"})
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()
+
+
+def test_search_syntax_characters_are_harmless(client, demo):
+    for query in ['"', "-", "!!!", "JAXA & | ! ( )", "' OR 1=1 --", "%", "_"]:
+        search(client, query)
+    assert found(search(client, '"LuxProvide"'))["organisations"] == ["LuxProvide"]
+
+
+def test_results_are_capped_per_kind_and_say_how_many_there_are(client):
+    mission = make_mission()
+    day = make_day(mission)
+    for n in range(25):
+        make_visit(mission, day=day, title=f"Probe stop {n:02d}")
+    response = search(client, "probe")
+    (group,) = response.context["results"]
+    assert (group.count, len(group.results)) == (25, 20)
+    html = response.content.decode()
+    assert 'Visits <span class="count">(25)</span>' in html
+    assert "Showing the first 20 of 25" in html
+
+
+def test_search_runs_in_a_fixed_number_of_queries(client, demo, django_assert_max_num_queries):
+    with django_assert_max_num_queries(20):
+        search(client, "JAXA")
+
+
+def test_header_offers_search_on_every_page(client, demo):
+    html = client.get("/").content.decode()
+    assert '<form class="search-form" role="search" method="get" action="/search/"' in html
+    assert 'aria-label="Search the diary"' in html
+
+
+def test_a_draft_mission_shows_through_neither_feed_nor_search(draft_world):
+    anonymous = Client()
+    mission = draft_world["mission"]
+    assert anonymous.get(reverse("diary:mission_ics", args=[mission.slug])).status_code == 404
+    draft_urls = [draft_world[key].get_absolute_url() for key in draft_world]
+    for query in ["Secret", "Hidden", "secret mission", "hidden partner"]:
+        html = anonymous.get(SEARCH_URL, {"q": query}).content.decode()
+        assert "Nothing published matches" in html
+        for url in draft_urls:
+            assert f'href="{url}"' not in html, (query, url)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="ranking is PostgreSQL full-text search"
+)
+def test_on_postgresql_a_match_in_the_name_ranks_first(client):
+    mission = make_mission()
+    day = make_day(mission)
+    make_visit(mission, day=day, title="Archive tour", body="Samples returned by Hayabusa.")
+    make_visit(mission, day=day, title="Hayabusa return capsule")
+    assert found(search(client, "hayabusa"))["visits"] == [
+        "Hayabusa return capsule",
+        "Archive tour",
+    ]
