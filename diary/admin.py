@@ -5,8 +5,16 @@ from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Agreement, CooperationArea, Day, Mission, Organisation, Person, Source, Visit
+
+
+class DiaryAdmin(SimpleHistoryAdmin):
+    """
+    Every diary admin keeps an audit trail: its History page lists who changed the record,
+    when, and each changed field's old and new value (simple-history's "Changes" column).
+    """
 
 
 class DayInline(admin.TabularInline):
@@ -66,7 +74,7 @@ class VisitInline(admin.StackedInline):
 
 
 @admin.register(Mission)
-class MissionAdmin(admin.ModelAdmin):
+class MissionAdmin(DiaryAdmin):
     list_display = ["title", "host_country", "start_date", "end_date", "status", "day_count"]
     list_filter = ["status", "host_country"]
     search_fields = ["title", "summary", "host_country"]
@@ -89,7 +97,7 @@ class MissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Day)
-class DayAdmin(admin.ModelAdmin):
+class DayAdmin(DiaryAdmin):
     list_display = ["date", "title", "mission"]
     list_filter = ["mission"]
     list_select_related = ["mission"]
@@ -100,7 +108,7 @@ class DayAdmin(admin.ModelAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(DiaryAdmin):
     list_display = ["title", "mission", "day", "starts_at", "site_name", "city"]
     list_filter = ["mission", ("day", admin.EmptyFieldListFilter), "city"]
     list_select_related = ["mission", "day__mission"]
@@ -130,7 +138,7 @@ HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(DiaryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ["name", "short_name", "native_name", "kind", "country", "parent"]
     list_filter = ["kind", "country"]
@@ -141,7 +149,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(DiaryAdmin):
     list_display = ["name", "honorific", "role", "organisation"]
     list_filter = ["organisation"]
     list_select_related = ["organisation"]
@@ -151,7 +159,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(DiaryAdmin):
     list_display = ["title", "kind", "level", "signed_on", "mission"]
     list_filter = ["kind", "level", "mission"]
     list_select_related = ["mission"]
@@ -182,14 +190,14 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(CooperationArea)
-class CooperationAreaAdmin(admin.ModelAdmin):
+class CooperationAreaAdmin(DiaryAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(DiaryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ["title", "publisher", "published_on", "url"]
     search_fields = ["title", "publisher", "url"]

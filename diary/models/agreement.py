@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from .base import DiaryModel, DiaryQuerySet
+from .base import SUMMARY_MAX_LENGTH, DiaryModel, DiaryQuerySet
 from .directory import Organisation
 from .mission import Day, Mission, Visit
 from .source import Source
@@ -16,6 +17,8 @@ class CooperationArea(DiaryModel):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -91,7 +94,7 @@ class Agreement(DiaryModel):
         blank=True,
         related_name="agreements",
     )
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
     implements = models.ManyToManyField(
         "self",
         verbose_name=_("implements"),
@@ -105,6 +108,7 @@ class Agreement(DiaryModel):
     )
 
     objects = AgreementQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[parties, areas, implements, sources])
 
     class Meta:
         ordering = ["mission", models.F("signed_on").asc(nulls_last=True), "title"]

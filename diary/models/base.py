@@ -4,6 +4,13 @@ import uuid
 
 from django.db import models
 
+# Upper bounds on what staff may type into one text box, checked by the admin's forms with a
+# message naming the field. Generous (the longest text in the demo is under 3,000 characters)
+# but far below what could bloat a page or a backup by accident.
+SUMMARY_MAX_LENGTH = 5_000
+ACCOUNT_MAX_LENGTH = 50_000
+SOURCE_TEXT_MAX_LENGTH = 200_000
+
 
 class DiaryQuerySet(models.QuerySet):
     def get_by_natural_key(self, uuid):

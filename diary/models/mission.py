@@ -9,8 +9,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from .base import DiaryModel, DiaryQuerySet
+from .base import ACCOUNT_MAX_LENGTH, SUMMARY_MAX_LENGTH, DiaryModel, DiaryQuerySet
 from .directory import Organisation, Person
 from .source import Source
 
@@ -40,7 +41,7 @@ class Mission(DiaryModel):
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
     host_country = models.CharField(_("host country"), max_length=100)
     timezone = models.CharField(
         _("timezone"),
@@ -80,6 +81,7 @@ class Mission(DiaryModel):
     )
 
     objects = MissionQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[delegation, sources])
 
     class Meta:
         ordering = ["-start_date", "title"]
@@ -129,9 +131,10 @@ class Day(DiaryModel):
     )
     date = models.DateField(_("date"), help_text=_("Must fall within the mission's dates."))
     title = models.CharField(_("title"), max_length=200, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
 
     objects = DayQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["mission", "date"]
@@ -195,8 +198,13 @@ class Visit(DiaryModel):
     )
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, help_text=_("Unique within the mission."))
-    summary = models.TextField(_("summary"), blank=True)
-    body = models.TextField(_("account"), blank=True, help_text=_("What happened, in full."))
+    summary = models.TextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
+    body = models.TextField(
+        _("account"),
+        blank=True,
+        max_length=ACCOUNT_MAX_LENGTH,
+        help_text=_("What happened, in full."),
+    )
     site_name = models.CharField(_("site"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     starts_at = models.TimeField(
@@ -225,6 +233,7 @@ class Visit(DiaryModel):
     )
 
     objects = VisitQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[organisations, people, sources])
 
     class Meta:
         ordering = [

@@ -1,7 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from .base import DiaryModel
+from .base import SOURCE_TEXT_MAX_LENGTH, DiaryModel
 
 
 class Source(DiaryModel):
@@ -14,8 +15,13 @@ class Source(DiaryModel):
         _("published on"), null=True, blank=True, help_text=_("Leave empty if not known.")
     )
     text = models.TextField(
-        _("text"), blank=True, help_text=_("The source's own words, kept for reference.")
+        _("text"),
+        blank=True,
+        max_length=SOURCE_TEXT_MAX_LENGTH,
+        help_text=_("The source's own words, kept for reference."),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["title"]
