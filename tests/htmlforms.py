@@ -1,0 +1,68 @@
+"""Read a form out of an HTML page the way a browser would submit it, to post it back edited."""
+
+from html.parser import HTMLParser
+
+
+class _FormReader(HTMLParser):
+    def __init__(self, form_id):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.fields = {}
+        self._select = None
+        self._textarea = None
+
+    def _add(self, name, value):
+        self.fields.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id") == self.form_id:
+            self.inside = True
+        if not self.inside or "disabled" in attrs:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "image", "file", "reset"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self._add(name, attrs.get("value", "on" if kind == "checkbox" else ""))
+        elif tag == "select" and name:
+            self._select = name
+            self.fields.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in attrs:
+            self._add(self._select, attrs.get("value", ""))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self._add(name, "")
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            # Browsers drop the newline right after <textarea>, which Django's widget writes.
+            value = self.fields[self._textarea][-1]
+            self.fields[self._textarea][-1] = value.removeprefix("\r\n").removeprefix("\n")
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea][-1] += data
+
+
+def read_form(html, form_id):
+    """{name: [values]} as the browser would send the form with that id, unedited."""
+    reader = _FormReader(form_id)
+    reader.feed(html)
+    if not reader.fields:
+        raise ValueError(f"No form with id {form_id!r} and fields in the page")
+    return {name: values for name, values in reader.fields.items() if values}
+
+
+def single_values(fields):
+    """Flatten one-valued fields so a test can say data["summary"] = "…"."""
+    return {name: values[0] if len(values) == 1 else values for name, values in fields.items()}

@@ -1,0 +1,185 @@
+"""Safe to deploy: production settings pass Django's checks, headers, health, and a 503 page."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError
+from django.db.backends.utils import CursorWrapper
+from django.test import RequestFactory
+from django.urls import reverse
+
+from missiontracker.errors import server_error
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def documented_production_environment():
+    """The KEY=value lines of .env.example (commented-out lines are optional extras)."""
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            values[key] = value
+    return values
+
+
+def run_check_deploy(environment):
+    # Only the given settings: nothing from the test run or a developer's shell leaks in.
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_reports_nothing_with_the_documented_production_environment():
+    production = documented_production_environment()
+    assert production["DEBUG"] == "false"
+    result = run_check_deploy(production)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in output
+
+
+def test_check_deploy_would_catch_a_production_setup_without_https():
+    production = documented_production_environment()
+    production.update(SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0")
+    result = run_check_deploy(production)
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr and "security.W008" in result.stderr
+
+
+# --- Headers ---------------------------------------------------------------------------------
+
+PUBLIC_PAGES = [
+    "/",
+    "/missions/japan-2024/",
+    "/missions/japan-2024/2024-06-11/",
+    "/missions/japan-2024/visits/ispace/",
+    "/organisations/jaxa/",
+    "/agreements/",
+    "/no-such-page/",
+]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_send_a_content_security_policy_without_unsafe_inline(client, demo, path):
+    response = client.get(path)
+    policy = response["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+
+
+def test_public_pages_carry_no_inline_script_or_style(client, demo):
+    """What the policy forbids, the pages must not need."""
+    for path in PUBLIC_PAGES:
+        html = client.get(path).content.decode()
+        assert "<script" not in html
+        assert "style=" not in html
+        assert "<style" not in html
+
+
+def test_admin_pages_get_the_same_strict_policy(staff_client, demo):
+    response = staff_client.get(reverse("admin:diary_visit_changelist"))
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_pages_forbid_framing_and_leaking_referrers(client, demo):
+    response = client.get("/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# --- Health ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database_down(monkeypatch):
+    """Every query fails as it does when the database server is unreachable."""
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", refuse)
+    monkeypatch.setattr(CursorWrapper, "executemany", refuse)
+
+
+def test_health_answers_ok_when_the_database_answers(client):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_health_answers_503_when_the_database_is_down(client, database_down):
+    response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+def test_health_is_not_redirected_to_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/health/").status_code == 200
+    assert client.get("/").status_code == 301
+
+
+# --- Database down ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES[:-1])
+def test_public_pages_answer_a_friendly_503_when_the_database_is_down(
+    client, demo, monkeypatch, path
+):
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", refuse)
+    response = client.get(path)
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "temporarily unavailable" in html
+    assert "Nothing has been lost" in html
+    assert 'href="/static/css/site.' in html  # in the site's own design
+    assert response["Retry-After"] == "30"
+
+    monkeypatch.undo()  # the database is back: the same process serves again
+    assert client.get(path).status_code == 200
+
+
+def test_the_admin_answers_503_too_when_the_database_is_down(staff_client, demo, database_down):
+    response = staff_client.get(reverse("admin:diary_mission_changelist"))
+    assert response.status_code == 503
+
+
+def test_a_database_failure_outside_any_view_still_gets_the_503_page():
+    request = RequestFactory().get("/")
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert "temporarily unavailable" in response.content.decode()
+
+
+def test_other_server_errors_keep_the_plain_500(client):
+    request = RequestFactory().get("/")
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = server_error(request)
+    assert response.status_code == 500
