@@ -7,8 +7,10 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Production serving: 2 × cores + 1 is gunicorn's rule of thumb for sync workers.
+WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) + 1 )))
 
-.PHONY: run test lint format install superuser clean
+.PHONY: run serve loadtest test lint format install superuser clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +28,17 @@ run: $(INSTALLED) .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production: no .env is written; the environment (see .env.example) must be complete.
+serve: $(INSTALLED)
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/gunicorn missiontracker.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--timeout 30 --access-logfile -
+
+loadtest: $(INSTALLED)
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 superuser: $(INSTALLED) .env
 	$(BIN)/python manage.py createsuperuser
