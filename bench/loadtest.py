@@ -35,9 +35,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+# For the project's packages and tests.browsing, imported once Django is set up.
 sys.path.insert(0, str(ROOT))
-
-from tests.htmlforms import read_form  # noqa: E402  (the repo root is on the path only now)
 
 EDITOR_PASSWORD = "bench-editor-" + secrets.token_urlsafe(8)
 
@@ -108,6 +107,8 @@ def reader(port, pages, stop, tally):
 
 
 def editor(port, username, visit_pk, stop, tally):
+    from tests.browsing import read_form
+
     browser = Browser(port)
     saved = tally.acknowledged.setdefault(username, [])
     try:
@@ -156,8 +157,9 @@ def setup_database(environment, editors):
     from django.contrib.auth.models import Group
     from django.core.management import call_command
 
-    from diary.models import Agreement, Day, Mission, Organisation, Person, Visit
+    from diary.models import Visit
     from diary.roles import EDITOR
+    from tests.browsing import public_pages
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -174,17 +176,7 @@ def setup_database(environment, editors):
         user.save()
         user.groups.add(Group.objects.get(name=EDITOR))
         assignments[username] = visit.pk
-    pages = ["/", "/agreements/"]
-    for queryset in (
-        Mission.objects.published(),
-        Day.objects.published().select_related("mission"),
-        Visit.objects.published().select_related("mission"),
-        Organisation.objects.published(),
-        Person.objects.published(),
-        Agreement.objects.published(),
-    ):
-        pages += [obj.get_absolute_url() for obj in queryset]
-    return assignments, pages
+    return assignments, public_pages()
 
 
 def lost_edits(assignments, tally):

@@ -6,27 +6,19 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from diary.models import (
-    Agreement,
     CooperationArea,
-    Day,
     Mission,
-    Organisation,
     Person,
-    Source,
     Visit,
 )
 from diary.roles import EDITOR, VIEWER
 
-from .htmlforms import read_form, single_values
+from .browsing import DIARY_MODELS as MODELS
+from .browsing import admin_url, read_form, single_values
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Mission, Day, Visit, Organisation, Person, Agreement, CooperationArea, Source]
 LOGIN = reverse("admin:login")
-
-
-def admin_url(model, action, *args):
-    return reverse(f"admin:diary_{model._meta.model_name}_{action}", args=args)
 
 
 def staff_member(django_user_model, username, role):

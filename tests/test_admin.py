@@ -4,23 +4,16 @@ import pytest
 from django.urls import reverse
 
 from diary.models import (
-    Agreement,
-    CooperationArea,
     Day,
     Mission,
     Organisation,
-    Person,
-    Source,
     Visit,
 )
 
+from .browsing import DIARY_MODELS as MODELS
+from .browsing import admin_url
+
 pytestmark = pytest.mark.django_db
-
-MODELS = [Mission, Day, Visit, Organisation, Person, Agreement, CooperationArea, Source]
-
-
-def admin_url(model, action, *args):
-    return reverse(f"admin:diary_{model._meta.model_name}_{action}", args=args)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

@@ -11,18 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diary.models import (
-    Agreement,
-    CooperationArea,
-    Day,
     Mission,
     Organisation,
-    Person,
-    Source,
-    Visit,
 )
 from diary.models.base import SUMMARY_MAX_LENGTH
 
-from .htmlforms import read_form, single_values
+from .browsing import DIARY_MODELS as MODELS
+from .browsing import public_pages, read_form, single_values
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +118,6 @@ def test_a_draft_by_its_exact_address_is_not_found(client, draft_world, slug):
 
 # --- Script in staff text ------------------------------------------------------------------
 
-MODELS = [Mission, Day, Visit, Organisation, Person, Agreement, CooperationArea, Source]
 # Fields whose values are checked or constrained elsewhere: slugs and URLs are validated,
 # the timezone must name a real zone, choices are fixed.
 NOT_FREE_TEXT = {"slug", "timezone", "uuid"}
@@ -142,20 +136,6 @@ def free_text_fields(model):
             and field.name not in NOT_FREE_TEXT
         ):
             yield field
-
-
-def public_pages():
-    pages = ["/", reverse("diary:agreements")]
-    for queryset in (
-        Mission.objects.published(),
-        Day.objects.published().select_related("mission"),
-        Visit.objects.published().select_related("mission"),
-        Organisation.objects.published(),
-        Person.objects.published(),
-        Agreement.objects.published(),
-    ):
-        pages += [obj.get_absolute_url() for obj in queryset]
-    return pages
 
 
 def test_script_in_every_text_field_is_shown_as_text_never_run(client, demo):

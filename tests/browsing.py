@@ -1,6 +1,43 @@
-"""Read a form out of an HTML page the way a browser would submit it, to post it back edited."""
+"""
+The site as a browser sees it: its public pages, its admin addresses, and its forms read out
+of the HTML the way a browser would submit them (to post them back edited).
+"""
 
 from html.parser import HTMLParser
+
+from django.urls import reverse
+
+from diary.models import (
+    Agreement,
+    CooperationArea,
+    Day,
+    Mission,
+    Organisation,
+    Person,
+    Source,
+    Visit,
+)
+
+DIARY_MODELS = [Mission, Day, Visit, Organisation, Person, Agreement, CooperationArea, Source]
+
+
+def admin_url(model, action, *args):
+    return reverse(f"admin:diary_{model._meta.model_name}_{action}", args=args)
+
+
+def public_pages():
+    """Every page an anonymous visitor can reach from the published missions."""
+    pages = ["/", reverse("diary:agreements")]
+    for queryset in (
+        Mission.objects.published(),
+        Day.objects.published().select_related("mission"),
+        Visit.objects.published().select_related("mission"),
+        Organisation.objects.published(),
+        Person.objects.published(),
+        Agreement.objects.published(),
+    ):
+        pages += [obj.get_absolute_url() for obj in queryset]
+    return pages
 
 
 class _FormReader(HTMLParser):
