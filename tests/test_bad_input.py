@@ -1,7 +1,7 @@
 """Bad input: random addresses, script in staff text, and requests far too large."""
 
 import datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote_plus, urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -78,14 +78,31 @@ ROUTES = [
     lambda a, b, d: f"/organisations/{segment(a)}/",
     lambda a, b, d: f"/people/{segment(a)}/",
     lambda a, b, d: f"/agreements/{segment(a)}/",
+    lambda a, b, d: f"/missions/{segment(a)}.ics",
+    lambda a, b, d: f"/search/?{urlencode({'q': a})}",
+    lambda a, b, d: f"/search/?{urlencode({'q': b, 'mission': a, 'date': d})}",
 ]
 
 
-def assert_safe_answer(response):
-    assert response.status_code in (200, 301, 302, 404), response.status_code
+# Where a draft would be linked from a page or a search result.
+DRAFT_LINKS = [
+    "/missions/secret-mission/",
+    "/organisations/hidden-partner/",
+    "/people/hidden-person/",
+    "/agreements/secret-agreement/",
+]
+
+
+def assert_safe_answer(response, asked=""):
+    """Never a crash, never a draft; what the visitor typed may be echoed back (search)."""
+    # 400 is the search form naming what is wrong with its input.
+    assert response.status_code in (200, 301, 302, 400, 404), response.status_code
     html = response.content.decode()
     for marker in DRAFT_MARKERS:
-        assert marker not in html
+        if marker.lower() not in asked.lower():
+            assert marker not in html
+    for link in DRAFT_LINKS:
+        assert f'href="{link}' not in html
 
 
 @pytest.fixture
@@ -99,20 +116,45 @@ def test_random_addresses_on_every_public_route_never_crash_or_show_a_draft(
     client, demo_and_drafts, route, slug, other_slug, date, query
 ):
     path = route(slug, other_slug, date)
-    assert_safe_answer(client.get(f"{path}?{query}" if query else path))
+    separator = "&" if "?" in path else "?"
+    url = f"{path}{separator}{query}" if query else path
+    assert_safe_answer(client.get(url), asked=unquote_plus(url))
 
 
 @FUZZ
 @given(segments=st.lists(any_text, min_size=1, max_size=4), query=query_strings)
 def test_random_path_segments_never_crash_or_show_a_draft(client, demo_and_drafts, segments, query):
     path = "/" + "/".join(segment(part) for part in segments)
-    assert_safe_answer(client.get(path, QUERY_STRING=query))
+    assert_safe_answer(client.get(path, QUERY_STRING=query), asked=unquote_plus(f"{path}?{query}"))
+
+
+@FUZZ
+@given(
+    words=st.lists(
+        st.sampled_from(["Secret", "Hidden", "secret", "mission", "visit"]) | any_text,
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_searching_for_draft_words_finds_no_draft(client, demo_and_drafts, words):
+    query = " ".join(words)
+    assert_safe_answer(client.get("/search/", {"q": query}), asked=query)
+
+
+def test_a_search_for_markup_shows_it_as_text(client, demo):
+    response = client.get(
+        "/search/", {"q": '<script>alert(1)</script>"><img src=x onerror=alert(1)>'}
+    )
+    html = response.content.decode()
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
 
 
 @pytest.mark.parametrize("slug", DRAFT_SLUGS)
 def test_a_draft_by_its_exact_address_is_not_found(client, draft_world, slug):
     for prefix in ("/missions/", "/organisations/", "/people/", "/agreements/"):
         assert_safe_answer(client.get(f"{prefix}{slug}/"))
+    assert client.get("/missions/secret-mission.ics").status_code == 404
     assert client.get("/missions/secret-mission/visits/secret-visit/").status_code == 404
 
 
@@ -150,7 +192,7 @@ def test_script_in_every_text_field_is_shown_as_text_never_run(client, demo):
             written[f"{model.__name__}.{field.name}"] = payload
 
     seen_escaped = set()
-    for path in public_pages():
+    for path in [*public_pages(), "/search/?q=alert", "/search/?q=script"]:
         response = client.get(path)
         assert response.status_code == 200, path
         html = response.content.decode()

@@ -69,6 +69,7 @@ PUBLIC_PAGES = [
     "/missions/japan-2024/visits/ispace/",
     "/organisations/jaxa/",
     "/agreements/",
+    "/search/?q=JAXA",
     "/no-such-page/",
 ]
 
