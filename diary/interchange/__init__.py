@@ -1,0 +1,8 @@
+"""
+Moving a mission's record in and out of the diary.
+
+- `fixture_export`: a Django JSON fixture with natural keys, streamed in dependency order.
+- `fixture_import`: the same format read back, validated whole before anything is kept.
+- `public_json`: the documented, versioned JSON of a published mission (docs/public-json.md).
+- `schedule`: a published mission in the c3voc schedule format conference apps read.
+"""
