@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from . import views
 from .converters import IsoDateConverter
+from .interchange import views as interchange_views
 
 register_converter(IsoDateConverter, "isodate")
 
@@ -11,6 +12,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("missions/<slug:slug>/", views.mission_detail, name="mission"),
     path("missions/<slug:slug>.ics", views.mission_ics, name="mission_ics"),
+    path("missions/<slug:slug>.json", interchange_views.mission_json, name="mission_json"),
+    path(
+        "missions/<slug:slug>/schedule.json",
+        interchange_views.mission_schedule_json,
+        name="mission_schedule",
+    ),
     path("missions/<slug:mission_slug>/<isodate:date>/", views.day_detail, name="day"),
     path("missions/<slug:mission_slug>/visits/<slug:slug>/", views.visit_detail, name="visit"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),

@@ -1,0 +1,201 @@
+"""
+The public JSON of a published mission, schema version 1 (docs/public-json.md and
+docs/public-json.schema.json describe it; change both, and the version, together).
+
+Only published content goes in: the mission must be published, and an agreement it
+implements is listed only if that agreement's own mission is published too. Nothing here
+depends on the time of the request, so the same content gives the same bytes — and the
+same ETag.
+"""
+
+from django.db.models import Prefetch
+
+from ..models import Agreement, Organisation, Person, Visit
+
+SCHEMA_VERSION = 1
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _uuids(objects):
+    return sorted(str(obj.uuid) for obj in objects)
+
+
+def _source(source):
+    return {
+        "uuid": str(source.uuid),
+        "title": source.title,
+        "publisher": source.publisher,
+        "url": source.url,
+        "published_on": _iso(source.published_on),
+    }
+
+
+def _organisation(organisation, absolute):
+    return {
+        "uuid": str(organisation.uuid),
+        "slug": organisation.slug,
+        "name": organisation.name,
+        "short_name": organisation.short_name,
+        "native_name": organisation.native_name,
+        "native_language": organisation.native_language,
+        "country": organisation.country,
+        "kind": organisation.kind,
+        "website": organisation.website,
+        "parent": str(organisation.parent.uuid) if organisation.parent else None,
+        "url": absolute(organisation.get_absolute_url()),
+    }
+
+
+def _person(person, absolute):
+    return {
+        "uuid": str(person.uuid),
+        "slug": person.slug,
+        "name": person.name,
+        "honorific": person.honorific,
+        "role": person.role,
+        "organisation": str(person.organisation.uuid) if person.organisation else None,
+        "url": absolute(person.get_absolute_url()),
+    }
+
+
+def _visit(visit, absolute):
+    return {
+        "uuid": str(visit.uuid),
+        "slug": visit.slug,
+        "title": visit.title,
+        "summary": visit.summary,
+        "body": visit.body,
+        "date": _iso(visit.day.date) if visit.day else None,
+        "day": str(visit.day.uuid) if visit.day else None,
+        "starts_at": _iso(visit.start),
+        "ends_at": _iso(visit.end),
+        "site_name": visit.site_name,
+        "city": visit.city,
+        "position": visit.position,
+        "organisations": _uuids(visit.organisations.all()),
+        "people": _uuids(visit.people.all()),
+        "sources": _uuids(visit.sources.all()),
+        "url": absolute(visit.get_absolute_url()),
+    }
+
+
+def _agreement(agreement, absolute):
+    return {
+        "uuid": str(agreement.uuid),
+        "slug": agreement.slug,
+        "title": agreement.title,
+        "kind": agreement.kind,
+        "level": agreement.level,
+        "summary": agreement.summary,
+        "signed_on": _iso(agreement.signed_on),
+        "signed_day": str(agreement.signed_day.uuid) if agreement.signed_day else None,
+        "signed_at_visit": (
+            str(agreement.signed_at_visit.uuid) if agreement.signed_at_visit else None
+        ),
+        "parties": _uuids(agreement.parties.all()),
+        "areas": sorted(area.name for area in agreement.areas.all()),
+        "implements": [
+            {
+                "uuid": str(implemented.uuid),
+                "title": implemented.title,
+                "url": absolute(implemented.get_absolute_url()),
+            }
+            for implemented in sorted(agreement.implements.all(), key=lambda a: str(a.uuid))
+        ],
+        "sources": _uuids(agreement.sources.all()),
+        "url": absolute(agreement.get_absolute_url()),
+    }
+
+
+def _with_parents(organisation_ids):
+    """The organisations and, up their chains, the organisations they are part of."""
+    found = {}
+    wanted = set(organisation_ids)
+    while wanted:
+        batch = Organisation.objects.filter(pk__in=wanted).select_related("parent")
+        for organisation in batch:
+            found[organisation.pk] = organisation
+        wanted = {o.parent_id for o in batch if o.parent_id and o.parent_id not in found}
+    return sorted(found.values(), key=lambda o: (o.slug, str(o.uuid)))
+
+
+def mission_document(mission, absolute) -> dict:
+    """
+    The document for one published mission. `absolute` turns a path into an absolute URL
+    (request.build_absolute_uri).
+    """
+    days = list(mission.days.order_by("date"))
+    visits = list(
+        Visit.objects.filter(mission=mission)
+        .order_by(*Visit._meta.ordering, "uuid")
+        .select_related("mission", "day")
+        .prefetch_related("organisations", "people", "sources")
+    )
+    agreements = list(
+        mission.agreements.order_by(*Agreement._meta.ordering, "uuid")
+        .select_related("signed_day", "signed_at_visit")
+        .prefetch_related(
+            "parties",
+            "areas",
+            "sources",
+            Prefetch("implements", queryset=Agreement.objects.published()),
+        )
+    )
+    delegation = list(mission.delegation.all())
+    mission_sources = list(mission.sources.all())
+
+    people_ids = {p.pk for p in delegation} | {p.pk for v in visits for p in v.people.all()}
+    people = sorted(
+        Person.objects.filter(pk__in=people_ids).select_related("organisation"),
+        key=lambda p: (p.slug, str(p.uuid)),
+    )
+    organisation_ids = (
+        {o.pk for v in visits for o in v.organisations.all()}
+        | {o.pk for a in agreements for o in a.parties.all()}
+        | {p.organisation_id for p in people if p.organisation_id}
+    )
+    if mission.lead_organisation_id:
+        organisation_ids.add(mission.lead_organisation_id)
+    sources = {s.pk: s for s in mission_sources}
+    for item in [*visits, *agreements]:
+        sources.update((s.pk, s) for s in item.sources.all())
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "mission": {
+            "uuid": str(mission.uuid),
+            "slug": mission.slug,
+            "title": mission.title,
+            "summary": mission.summary,
+            "host_country": mission.host_country,
+            "timezone": mission.timezone,
+            "start_date": _iso(mission.start_date),
+            "end_date": _iso(mission.end_date),
+            "lead_organisation": (
+                str(mission.lead_organisation.uuid) if mission.lead_organisation else None
+            ),
+            "delegation": _uuids(delegation),
+            "sources": _uuids(mission_sources),
+            "url": absolute(mission.get_absolute_url()),
+        },
+        "days": [
+            {
+                "uuid": str(day.uuid),
+                "date": _iso(day.date),
+                "title": day.title,
+                "summary": day.summary,
+                "url": absolute(day.get_absolute_url()),
+            }
+            for day in days
+        ],
+        "visits": [_visit(visit, absolute) for visit in visits],
+        "agreements": [_agreement(agreement, absolute) for agreement in agreements],
+        "organisations": [_organisation(o, absolute) for o in _with_parents(organisation_ids)],
+        "people": [_person(person, absolute) for person in people],
+        "sources": [
+            _source(source) for source in sorted(sources.values(), key=lambda s: str(s.uuid))
+        ],
+    }
