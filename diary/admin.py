@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .interchange import admin_views as fixture_admin
 from .models import Agreement, CooperationArea, Day, Mission, Organisation, Person, Source, Visit
 
 
@@ -88,8 +91,54 @@ class MissionAdmin(DiaryAdmin):
         (_("Who and why we know"), {"fields": ["lead_organisation", "delegation", "sources"]}),
     ]
 
+    actions = ["export_fixture"]
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(day_total=Count("days"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_fixture_view), name="diary_mission_import"),
+            path(
+                "<path:object_id>/export/",
+                view(self.export_fixture_view),
+                name="diary_mission_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_export_permission(self, request):
+        return request.user.has_perm(fixture_admin.EXPORT_PERMISSION)
+
+    def has_import_permission(self, request):
+        return request.user.has_perm(fixture_admin.IMPORT_PERMISSION)
+
+    @admin.action(description=_("Export selected missions as JSON fixture"), permissions=["export"])
+    def export_fixture(self, request, queryset):
+        return fixture_admin.fixture_download(queryset)
+
+    def export_fixture_view(self, request, object_id):
+        fixture_admin.require(request, fixture_admin.EXPORT_PERMISSION)
+        mission = get_object_or_404(Mission, pk=object_id)
+        return fixture_admin.fixture_download(Mission.objects.filter(pk=mission.pk))
+
+    def import_fixture_view(self, request):
+        return fixture_admin.import_view(self, request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "has_export_permission": self.has_export_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "has_import_permission": self.has_import_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("days"), ordering="day_total")
     def day_count(self, obj):

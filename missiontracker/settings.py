@@ -200,3 +200,9 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 # Any request body, files included, past this is refused before it is read (413).
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
+
+# The largest JSON fixture staff may upload in the admin; larger files get a form error
+# before a byte is read. Kept under MAX_REQUEST_BYTES (which answers 413 to the whole
+# request) with room for the form's other parts, so a fixture near the limit gets this
+# form's clear message.
+FIXTURE_UPLOAD_MAX_BYTES = min(20 * 1024 * 1024, MAX_REQUEST_BYTES - 64 * 1024)

@@ -87,6 +87,12 @@ class Mission(DiaryModel):
         ordering = ["-start_date", "title"]
         verbose_name = _("mission")
         verbose_name_plural = _("missions")
+        # Not view_mission: a read-only Viewer may look, but a fixture carries drafts out in
+        # bulk, and an import rewrites records of every kind; both are granted on purpose.
+        permissions = [
+            ("export_mission", _("Can export missions as JSON fixtures")),
+            ("import_mission", _("Can import missions from JSON fixtures")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")),
