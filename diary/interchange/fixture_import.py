@@ -6,7 +6,8 @@ each value's type, and every reference (it must point to a record in the file or
 the database). Then, in one transaction, every record is cleaned with `full_clean()` (field
 rules, model rules such as "a day falls within its mission", uniqueness) and saved; the first
 problem rolls the whole transaction back. Records are matched by UUID, so importing the same
-file twice updates rather than duplicates. Each error names the record (its index in the file,
+file twice updates rather than duplicates; a field the file leaves out keeps its value on an
+existing record and takes its default on a new one. Each error names the record (its index in the file,
 model and UUID) and the field.
 """
 
@@ -387,7 +388,8 @@ class _Importer:
     def _save(self, record):
         model = record.model
         key = (model, record.uuid)
-        # A new record's fields that the file leaves out take their defaults, as with loaddata.
+        # Fields the file leaves out: a new record takes their defaults, an existing record
+        # keeps its values (a partial file never blanks what it does not mention).
         instance = self.instances.get(key) or model(uuid=record.uuid)
         before = _snapshot(instance) if key not in self.created else None
         for name, value in record.values.items():
