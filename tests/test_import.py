@@ -227,6 +227,6 @@ def test_many_to_many_changes_count_as_updates(demo_records, tmp_path):
 
 def test_a_loop_of_parent_organisations_is_refused(demo_records, tmp_path):
     _, jaxa = find(demo_records, "diary.organisation", slug="jaxa")
-    index, tansa = find(demo_records, "diary.organisation", slug="tansa-x")
+    _, tansa = find(demo_records, "diary.organisation", slug="tansa-x")
     jaxa["fields"]["parent"] = [tansa["fields"]["uuid"]]
     assert_refused(write(tmp_path, demo_records), "field “parent”", "loops")
