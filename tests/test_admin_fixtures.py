@@ -22,9 +22,8 @@ def export_url(mission):
 
 
 def download(response):
-    content = b"".join(response.streaming_content)
-    response.close()
-    return content
+    # Reading it all lets the test client close the response (and the spooled file).
+    return b"".join(response.streaming_content)
 
 
 @pytest.fixture
