@@ -11,6 +11,7 @@ file waits in a private temporary folder, under a random token kept in the user'
 import io
 import secrets
 import tempfile
+import time
 from pathlib import Path
 
 from django import forms
@@ -31,6 +32,8 @@ EXPORT_PERMISSION = "diary.export_mission"
 IMPORT_PERMISSION = "diary.import_mission"
 SESSION_KEY = "diary_fixture_upload"
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "missiontracker-fixture-uploads"
+# Previews nobody confirmed are swept away after this long.
+PENDING_LIFETIME_SECONDS = 24 * 60 * 60
 
 
 def fixture_download(missions):
@@ -80,6 +83,10 @@ def _pending_path(token):
 def _keep_for_confirmation(request, content: bytes) -> str:
     _discard_pending(request)
     UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
+    cutoff = time.time() - PENDING_LIFETIME_SECONDS
+    for stale in UPLOAD_DIR.glob("*.json"):
+        if stale.stat().st_mtime < cutoff:
+            stale.unlink(missing_ok=True)
     token = secrets.token_urlsafe(24)
     _pending_path(token).write_bytes(content)
     request.session[SESSION_KEY] = token

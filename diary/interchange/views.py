@@ -23,17 +23,18 @@ def _published_mission(slug):
     )
 
 
-@require_safe
-@conditional_get
-def mission_json(request, slug):
-    mission = _published_mission(slug)
-    document = mission_document(mission, request.build_absolute_uri)
-    return JsonResponse(document, json_dumps_params=READABLE_JSON)
+def _published_mission_json(build_document):
+    """A view serving build_document(mission, absolute_url) for a published mission."""
+
+    @require_safe
+    @conditional_get
+    def view(request, slug):
+        mission = _published_mission(slug)
+        document = build_document(mission, request.build_absolute_uri)
+        return JsonResponse(document, json_dumps_params=READABLE_JSON)
+
+    return view
 
 
-@require_safe
-@conditional_get
-def mission_schedule_json(request, slug):
-    mission = _published_mission(slug)
-    document = mission_schedule(mission, request.build_absolute_uri)
-    return JsonResponse(document, json_dumps_params=READABLE_JSON)
+mission_json = _published_mission_json(mission_document)
+mission_schedule_json = _published_mission_json(mission_schedule)
