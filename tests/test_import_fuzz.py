@@ -18,7 +18,7 @@ from django.db import models
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diary.interchange.fixture_import import MODELS_BY_LABEL
+from diary.interchange.fixture_checks import MODELS_BY_LABEL
 
 from .diary_state import database_state, export_records
 

@@ -1,0 +1,261 @@
+"""
+Reading a fixture file and checking it, without touching the database beyond looking up the
+records it refers to: JSON, models, fields, value types, duplicates and references. What
+passes is a list of `Record`s ready for `fixture_import` to clean and save.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .fixture_export import EXPORT_ORDER, batched
+
+MODELS_BY_LABEL = {model._meta.label_lower: model for model in EXPORT_ORDER}
+MAX_ERRORS_SHOWN = 20
+
+TEXT_FIELDS = (models.CharField, models.TextField)
+TEXT_VALUE_FIELDS = (models.DateField, models.TimeField, models.UUIDField)
+
+
+class FixtureImportError(Exception):
+    """The file cannot be imported; `messages` says why, one line per problem."""
+
+    def __init__(self, messages):
+        self.messages = list(messages)
+        shown = self.messages[:MAX_ERRORS_SHOWN]
+        if len(self.messages) > MAX_ERRORS_SHOWN:
+            shown.append(f"… and {len(self.messages) - MAX_ERRORS_SHOWN} more problems.")
+        super().__init__("\n".join(shown))
+
+
+@dataclass
+class Record:
+    index: int
+    model: type
+    uuid: UUID | None = None
+    values: dict = field(default_factory=dict)  # concrete field name -> Python value
+    references: dict = field(default_factory=dict)  # FK name -> UUID or None
+    many: dict = field(default_factory=dict)  # M2M name -> [UUID]
+
+    @property
+    def label(self):
+        identity = f" {self.uuid}" if self.uuid else ""
+        return f"record {self.index} ({self.model._meta.label_lower}{identity})"
+
+
+def parse_fixture(content: bytes | str) -> list[Record]:
+    data = _load_json(content)
+    if not isinstance(data, list):
+        raise FixtureImportError(
+            [f"The file must hold a JSON list of records, not a {_json_type(data)}."]
+        )
+    if not data:
+        raise FixtureImportError(["The file holds no records."])
+    errors: list[str] = []
+    records = [_parse_record(index, item, errors) for index, item in enumerate(data)]
+    records = [record for record in records if record is not None]
+    _check_duplicates(records, errors)
+    if not errors:
+        _check_references(records, errors)
+    if errors:
+        raise FixtureImportError(errors)
+    return records
+
+
+def _load_json(content):
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise FixtureImportError(
+                [f"The file is not UTF-8 text (byte {error.start} cannot be decoded)."]
+            ) from None
+    try:
+        return json.loads(content)
+    except json.JSONDecodeError as error:
+        raise FixtureImportError(
+            [
+                f"The file is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+            ]
+        ) from None
+    except (ValueError, RecursionError) as error:
+        raise FixtureImportError([f"The file is not usable JSON: {error}."]) from None
+
+
+def _json_type(value):
+    if value is None:
+        return "null"
+    return {
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        str: "string",
+        list: "list",
+        dict: "object",
+    }.get(type(value), type(value).__name__)
+
+
+def _parse_record(index, item, errors) -> Record | None:
+    where = f"record {index}"
+    if not isinstance(item, dict):
+        errors.append(
+            f"{where}: must be an object with “model” and “fields”, not a {_json_type(item)}."
+        )
+        return None
+    unexpected = sorted(set(item) - {"model", "fields"}, key=str)
+    if "pk" in unexpected:
+        errors.append(f"{where}: has a database id (“pk”); records are identified by their uuid.")
+        return None
+    if unexpected:
+        errors.append(f"{where}: unexpected key(s) {', '.join(map(repr, unexpected))}.")
+        return None
+    label = item.get("model")
+    model = MODELS_BY_LABEL.get(label.lower()) if isinstance(label, str) else None
+    if model is None:
+        known = ", ".join(MODELS_BY_LABEL)
+        errors.append(
+            f"{where}: unknown model {json.dumps(label, ensure_ascii=False)[:80]} (expected one of {known})."
+        )
+        return None
+    record = Record(index=index, model=model)
+    fields = item.get("fields")
+    if not isinstance(fields, dict):
+        errors.append(f"{record.label}: “fields” must be an object, not a {_json_type(fields)}.")
+        return None
+    raw_uuid = fields.get("uuid")
+    try:
+        record.uuid = UUID(raw_uuid) if isinstance(raw_uuid, str) else None
+    except ValueError:
+        record.uuid = None
+    if record.uuid is None:
+        errors.append(f"{record.label}: field “uuid”: a UUID is required, got {_show(raw_uuid)}.")
+        return None
+    meta = model._meta
+    known_fields = {f.name: f for f in meta.concrete_fields if not f.primary_key}
+    known_fields.update({f.name: f for f in meta.many_to_many})
+    for name in sorted(set(fields) - set(known_fields)):
+        errors.append(f"{record.label}: unknown field “{name}”.")
+    for name, value in fields.items():
+        model_field = known_fields.get(name)
+        if model_field is None or name == "uuid":
+            continue
+        problem = _read_value(record, model_field, value)
+        if problem:
+            errors.append(f"{record.label}: field “{name}”: {problem}")
+    return record
+
+
+def _show(value, limit=60):
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def _text_problem(value):
+    if "\x00" in value:
+        return "contains a NUL character."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains characters that are not valid Unicode text."
+    return None
+
+
+def _natural_key(value):
+    """A natural key is ["<uuid>"]; return the UUID, or None if it is not one."""
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        try:
+            return UUID(value[0])
+        except ValueError:
+            return None
+    return None
+
+
+def _read_value(record, model_field, value) -> str | None:
+    """Store the field's value on the record; return a problem, if any."""
+    if model_field.many_to_many:
+        if not isinstance(value, list):
+            return f'expected a list of natural keys such as [["<uuid>"]], got {_show(value)}.'
+        keys = [_natural_key(item) for item in value]
+        if None in keys:
+            bad = value[keys.index(None)]
+            return f'expected natural keys such as ["<uuid>"], got {_show(bad)}.'
+        record.many[model_field.name] = list(dict.fromkeys(keys))
+        return None
+    if value is None:
+        if not model_field.null:
+            return "may not be null."
+        if model_field.is_relation:
+            record.references[model_field.name] = None
+        else:
+            record.values[model_field.name] = None
+        return None
+    if model_field.is_relation:
+        key = _natural_key(value)
+        if key is None:
+            return f'expected a natural key such as ["<uuid>"] or null, got {_show(value)}.'
+        record.references[model_field.name] = key
+        return None
+    if isinstance(model_field, TEXT_FIELDS + TEXT_VALUE_FIELDS):
+        if not isinstance(value, str):
+            return f"expected a string, got {_json_type(value)} {_show(value)}."
+        problem = _text_problem(value)
+        if problem:
+            return problem
+    elif isinstance(model_field, models.IntegerField):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"expected a whole number, got {_json_type(value)} {_show(value)}."
+    elif isinstance(model_field, models.BooleanField) and not isinstance(value, bool):
+        return f"expected true or false, got {_show(value)}."
+    try:
+        record.values[model_field.name] = model_field.to_python(value)
+    except ValidationError as error:
+        return " ".join(error.messages) + f" (got {_show(value)})"
+    return None
+
+
+def _check_duplicates(records, errors):
+    first_seen = {}
+    for record in records:
+        key = (record.model, record.uuid)
+        if key in first_seen:
+            errors.append(
+                f"{record.label}: the same record already appears as record {first_seen[key]}."
+            )
+        else:
+            first_seen[key] = record.index
+
+
+def references(record):
+    model = record.model
+    for name, key in record.references.items():
+        if key is not None:
+            yield name, model._meta.get_field(name).related_model, key
+    for name, keys in record.many.items():
+        target = model._meta.get_field(name).related_model
+        for key in keys:
+            yield name, target, key
+
+
+def _check_references(records, errors):
+    in_file = {(record.model, record.uuid) for record in records}
+    wanted = defaultdict(set)
+    for record in records:
+        for _name, target, key in references(record):
+            if (target, key) not in in_file:
+                wanted[target].add(key)
+    in_database = set()
+    for target, keys in wanted.items():
+        for chunk in batched(sorted(keys), 500):
+            found = target.objects.filter(uuid__in=chunk).values_list("uuid", flat=True)
+            in_database.update((target, key) for key in found)
+    for record in records:
+        for name, target, key in references(record):
+            if (target, key) not in in_file and (target, key) not in in_database:
+                errors.append(
+                    f"{record.label}: field “{name}”: refers to {target._meta.label_lower} "
+                    f"{key}, which is neither in the file nor in the database."
+                )
