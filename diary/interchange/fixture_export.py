@@ -134,11 +134,13 @@ def collect_all_records() -> dict[type, set[int]]:
     return {model: set(model.objects.values_list("pk", flat=True)) for model in EXPORT_ORDER}
 
 
-def _depths(parents_of: dict[int, set[int]]) -> dict[int, int]:
+def _depths(parents_of: dict[int, set[int]], key) -> dict[int, int]:
     """
     Dependency depth of each id: 0 with nothing to wait for, else one more than the deepest
     record it points to. A loop (possible among agreements) is cut where it closes; stock
     loaddata defers such many-to-many references, and our importer sets them last anyway.
+    Nodes are walked in `key` (UUID) order, never database-id order, so where a loop is cut
+    is the same on every instance.
     """
     depth: dict[int, int] = {}
     in_progress: set[int] = set()
@@ -148,15 +150,15 @@ def _depths(parents_of: dict[int, set[int]]) -> dict[int, int]:
             return depth[node]
         in_progress.add(node)
         deepest = -1
-        for parent in sorted(parents_of.get(node, ())):
-            if parent in in_progress or parent not in parents_of:
+        for parent in sorted(parents_of.get(node, set()) & parents_of.keys(), key=key):
+            if parent in in_progress:
                 continue
             deepest = max(deepest, visit(parent))
         in_progress.discard(node)
         depth[node] = deepest + 1
         return depth[node]
 
-    for node in sorted(parents_of):
+    for node in sorted(parents_of, key=key):
         visit(node)
     return depth
 
@@ -180,7 +182,7 @@ def _ordered_ids(model, ids: set[int]) -> list[int]:
                 parents[pk].add(implemented)
     else:
         return sorted(ids, key=uuids.__getitem__)
-    depth = _depths(parents)
+    depth = _depths(parents, key=uuids.__getitem__)
     return sorted(ids, key=lambda pk: (depth[pk], uuids[pk]))
 
 
