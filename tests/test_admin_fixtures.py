@@ -127,7 +127,7 @@ def test_upload_preview_writes_nothing_then_confirm_imports(staff_client, demo, 
     html = preview.content.decode()
     assert preview.status_code == 200
     assert "Confirm import" in html
-    assert '<th scope="row">diary.visit</th><td>0</td><td>1</td><td>5</td>' in html
+    assert '<th scope="row">Visits</th><td>0</td><td>1</td><td>5</td>' in html
     assert database_state() == before
     token = preview.context["token"]
     confirmed = staff_client.post(IMPORT_URL, {"confirm": "1", "token": token}, follow=True)

@@ -33,17 +33,17 @@ class ImportReport:
     unchanged: Counter = field(default_factory=Counter)
 
     def rows(self):
-        """(model label, created, updated, unchanged) in dependency order."""
+        """(model label, verbose plural name, created, updated, unchanged), dependency order."""
         for model in EXPORT_ORDER:
             label = model._meta.label_lower
             counts = (self.created[label], self.updated[label], self.unchanged[label])
             if any(counts):
-                yield (label, *counts)
+                yield (label, model._meta.verbose_name_plural, *counts)
 
     def lines(self):
         return [
             f"{label}: {created} created, {updated} updated, {unchanged} unchanged"
-            for label, created, updated, unchanged in self.rows()
+            for label, _name, created, updated, unchanged in self.rows()
         ]
 
 
