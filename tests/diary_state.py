@@ -3,6 +3,7 @@
 import io
 import json
 
+from django.apps import apps
 from django.core.management import call_command
 
 from diary.interchange.fixture_export import EXPORT_ORDER
@@ -10,14 +11,22 @@ from diary.models import Organisation
 
 
 def database_state():
-    """Every diary row and many-to-many link, as plain values: equal means untouched."""
-    state = {}
+    """Every row of every diary table — content, links and audit history — as plain values:
+    equal means untouched."""
+    return {
+        model._meta.label: sorted(map(repr, model.objects.values_list()))
+        for model in apps.get_app_config("diary").get_models(include_auto_created=True)
+    }
+
+
+def content_counts():
+    """How many records and many-to-many links of each kind the diary holds."""
+    counts = {}
     for model in EXPORT_ORDER:
-        state[model._meta.label] = sorted(map(repr, model.objects.order_by("pk").values_list()))
+        counts[model._meta.label] = model.objects.count()
         for field in model._meta.many_to_many:
-            through = field.remote_field.through
-            state[through._meta.label] = sorted(map(repr, through.objects.values_list()))
-    return state
+            counts[f"{model._meta.label}.{field.name}"] = field.remote_field.through.objects.count()
+    return counts
 
 
 def empty_diary():

@@ -166,6 +166,17 @@ def test_unknown_field_database_id_and_duplicates_are_refused(demo_records, tmp_
     assert message.startswith("Nothing was imported")
 
 
+def test_text_longer_than_its_limit_is_refused(demo_records, tmp_path):
+    index, day = find(demo_records, "diary.day", date="2024-06-11")
+    limit = Day._meta.get_field("summary").max_length
+    day["fields"]["summary"] = "宇" * (limit + 1)
+    assert_refused(
+        write(tmp_path, demo_records),
+        f"record {index} (diary.day {day['fields']['uuid']}): field “summary”",
+        f"at most {limit} characters",
+    )
+
+
 def test_slug_taken_by_another_record_is_refused(demo_records, tmp_path):
     index, organisation = find(demo_records, "diary.organisation", slug="jaxa")
     organisation["fields"]["uuid"] = str(uuid.uuid4())  # a different record, same slug
