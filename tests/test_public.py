@@ -51,8 +51,8 @@ def test_visit_times_are_shown_in_the_missions_zone(client):
         mission, day=make_day(mission), starts_at=datetime.time(9, 30), ends_at=datetime.time(11)
     )
     html = page(client, mission.get_absolute_url())
-    assert '<time datetime="2024-06-10T09:30:00+09:00">09:30</time>' in html
-    assert "JST" in html
+    assert '<time datetime="2024-06-10T09:30:00+09:00">09:30 JST</time>' in html
+    assert '<time datetime="2024-06-10T11:00:00+09:00">11:00 JST</time>' in html
 
 
 def test_jaxa_day_names_the_president(client, demo):
