@@ -139,5 +139,8 @@ def robots_txt(request):
     """Crawlers may read everything public; the admin is no business of theirs."""
     sitemap_url = request.build_absolute_uri(reverse("sitemap"))
     return render(
-        request, "robots.txt", {"sitemap_url": sitemap_url}, content_type="text/plain; charset=utf-8"
+        request,
+        "robots.txt",
+        {"sitemap_url": sitemap_url},
+        content_type="text/plain; charset=utf-8",
     )
