@@ -50,6 +50,7 @@ PUBLIC_PAGES = [
     "/agreements/luxprovide-jaxa-loi/",
     "/ja/missions/japan-2024/",
     "/fr/agreements/lsa-jaxa-moc-2024/",
+    "/search/?q=JAXA",
     "/no/such/page/",
 ]
 
