@@ -57,10 +57,10 @@ format: $(INSTALLED)
 # Refresh the French and Japanese catalogues from the code, then compile them (the .mo files
 # are committed, so a fresh checkout needs no gettext tools to serve translated pages).
 LOCALES := --locale=fr --locale=ja
-messages: $(INSTALLED) .env
+messages: $(INSTALLED)
 	mkdir -p locale
-	$(BIN)/python manage.py makemessages $(LOCALES) --ignore=.venv --ignore=staticfiles --ignore=build --add-location=file --no-obsolete
-	$(BIN)/python manage.py compilemessages $(LOCALES) --ignore=.venv
+	DEBUG=true $(BIN)/python manage.py makemessages $(LOCALES) --ignore=.venv --ignore=staticfiles --ignore=build --add-location=file --no-obsolete
+	DEBUG=true $(BIN)/python manage.py compilemessages $(LOCALES) --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

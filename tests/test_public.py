@@ -304,6 +304,13 @@ def test_sitemap_lists_every_published_page_in_every_language(client, demo):
     assert len(locations) == 27 * 3
 
 
+def test_sitemap_names_each_pages_translations(client, demo):
+    xml = client.get("/sitemap.xml").content.decode()
+    for language, prefix in (("en", ""), ("fr", "/fr"), ("ja", "/ja"), ("x-default", "")):
+        link = f'<xhtml:link rel="alternate" hreflang="{language}" href="http://testserver{prefix}/people/marc-serres/"/>'
+        assert xml.count(link) == 3  # once under each language's <url>
+
+
 def test_sitemap_leaves_out_drafts_and_what_only_drafts_mention(client, demo, draft_world):
     locations = sitemap_locations(client)
     for url in draft_urls(draft_world):
