@@ -358,6 +358,9 @@ def test_not_found_page_is_in_the_site_design_and_language(client, demo, url, la
     assert 'class="site-header"' in html and "/static/css/site." in html
     assert '<meta name="robots" content="noindex">' in html
     assert 'rel="canonical"' not in html
+    # The language switcher offers each language's home page, never the address not found.
+    assert 'href="/fr/" hreflang="fr"' in html and 'href="/ja/" hreflang="ja"' in html
+    assert f'href="{url}"' not in html
 
 
 def test_server_error_page_renders_without_request_or_database(rf, django_assert_num_queries):

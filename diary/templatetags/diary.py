@@ -65,13 +65,18 @@ class LanguageVersion:
 
 
 @register.simple_tag(takes_context=True)
-def language_versions(context):
-    """This page in each interface language; the home page where the address matches nothing."""
-    request = context["request"]
+def language_versions(context, home=False):
+    """
+    This page in each interface language, or each language's home page when asked (a 404
+    page offers no address it could not find) or when the address matches no route.
+    """
+    request = context.get("request")
+    if request is None:  # error pages rendered without a request have no address to translate
+        return []
     current = get_language()
     versions = []
     for code, name in settings.LANGUAGES:
-        if request.resolver_match is None:
+        if home or request.resolver_match is None:
             with override(code):
                 path = full_path = reverse("diary:home")
         else:
@@ -93,5 +98,5 @@ def language_versions(context):
 @register.simple_tag(takes_context=True)
 def canonical_url(context):
     """The page's own absolute address, without query string, in the language being read."""
-    request = context["request"]
-    return request.build_absolute_uri(request.path)
+    request = context.get("request")
+    return request.build_absolute_uri(request.path) if request else ""
