@@ -99,6 +99,11 @@ def shared_page(browser):
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: message.type == "error" and page.console_errors.append(message.text),
+    )
     yield page
     context.close()
 
@@ -108,6 +113,7 @@ def page(shared_page, request):
     """The module's page, reset to a desktop screen; screenshots of it if the test fails."""
     shared_page.set_viewport_size(DESKTOP)
     shared_page.emulate_media(media="screen")
+    shared_page.console_errors.clear()
     yield shared_page
     report = request.node.stash.get(phase_report_key, {}).get("call")
     if report is not None and report.failed and shared_page.url.startswith("http"):
@@ -176,6 +182,7 @@ def test_printed_itinerary_has_no_navigation_and_shows_source_addresses(page, si
     )
     page.goto(site + demo.get_absolute_url())
     expect(page.locator(".site-header")).to_be_visible()
+    expect(page.locator("[data-print]")).to_be_visible()  # site.js ran, under the CSP
     expect(page.locator(".source-url")).to_be_hidden()
 
     page.emulate_media(media="print")
@@ -197,6 +204,23 @@ def test_page_fits_a_phone_screen_without_sideways_scrolling(page, site, path):
     assert scroll_width <= inner_width, (
         f"{path} is {scroll_width}px wide on a {inner_width}px screen"
     )
+
+
+def test_every_page_loads_without_script_errors_or_policy_violations(page, site):
+    """The Content-Security-Policy forbids inline code: a violation shows up as a console error."""
+    errors = {}
+    for path in PUBLIC_PAGES:
+        page.console_errors.clear()
+        page.goto(site + path)
+        page.wait_for_load_state("load")
+        # The missing page's own 404 response is the one error it is meant to produce.
+        expected = [
+            "Failed to load resource: the server responded with a status of 404 (Not Found)"
+        ]
+        found = [e for e in page.console_errors if path != "/no/such/page/" or e not in expected]
+        if found:
+            errors[path] = found
+    assert errors == {}
 
 
 def test_keyboard_user_skips_to_content_then_tabs_to_the_day_list(page, site):
