@@ -98,7 +98,9 @@ def browser():
 def shared_page(browser):
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous waits: the suite shares two cores with the database and the live server.
+    page.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)
     page.console_errors = []
     page.on(
         "console",
