@@ -10,7 +10,7 @@ PORT ?= 8000
 # Production serving: 2 × cores + 1 is gunicorn's rule of thumb for sync workers.
 WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) + 1 )))
 
-.PHONY: run serve loadtest test lint format install superuser clean
+.PHONY: run serve loadtest test lint format install superuser messages clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ test: lint
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Refresh the French and Japanese catalogues from the code, then compile them (the .mo files
+# are committed, so a fresh checkout needs no gettext tools to serve translated pages).
+LOCALES := --locale=fr --locale=ja
+messages: $(INSTALLED)
+	mkdir -p locale
+	DEBUG=true $(BIN)/python manage.py makemessages $(LOCALES) --ignore=.venv --ignore=staticfiles --ignore=build --add-location=file --no-obsolete
+	DEBUG=true $(BIN)/python manage.py compilemessages $(LOCALES) --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

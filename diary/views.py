@@ -3,7 +3,9 @@
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
 
 from .calendar import mission_calendar
 from .models import Agreement, Day, Mission, Organisation, Person, Visit
@@ -130,3 +132,15 @@ def search(request):
     status = 400 if form.errors else 200
     context = {"form": form, "search_query": form.data.get("q", ""), "results": results}
     return render(request, "diary/search.html", context, status=status)
+
+
+@require_GET
+def robots_txt(request):
+    """Crawlers may read everything public; the admin is no business of theirs."""
+    sitemap_url = request.build_absolute_uri(reverse("sitemap"))
+    return render(
+        request,
+        "robots.txt",
+        {"sitemap_url": sitemap_url},
+        content_type="text/plain; charset=utf-8",
+    )

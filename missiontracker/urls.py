@@ -1,12 +1,22 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+
+from diary.sitemaps import SITEMAPS
+from diary.views import robots_txt
 
 from .health import health
 
+# Health, crawler files and the admin have one address each; the public pages have one per
+# language: English unprefixed (/missions/…), French under /fr/, Japanese under /ja/. The
+# language comes from the address alone, so every page can be cached and linked as it is.
 urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
-    path("", include("diary.urls")),
+    path("robots.txt", robots_txt, name="robots"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    *i18n_patterns(path("", include("diary.urls")), prefix_default_language=False),
 ]
 
 handler400 = "missiontracker.errors.bad_request"

@@ -7,6 +7,17 @@ from diary.models import Mission
 
 from . import factories
 
+# Each test's setup/call/teardown reports, so fixtures can tell whether the test failed
+# (the browser tests save screenshots then).
+phase_report_key = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    item.stash.setdefault(phase_report_key, {})[report.when] = report
+    return report
+
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static():

@@ -1,0 +1,257 @@
+"""
+The public site in a real browser: Debian's Chromium driven by Playwright against a live server.
+
+One browser and one page serve the whole module (each test resets the viewport and media).
+Where /usr/bin/chromium is missing the tests skip with the reason, unless REQUIRE_BROWSER=1
+(CI sets it), where a missing browser is a failure.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.test import override_settings
+from playwright.sync_api import expect, sync_playwright
+
+from diary.models import Source
+
+from .conftest import phase_report_key
+
+# The live server runs in another thread and only sees committed rows: transactional_db.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 375, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+# Every kind of public page of the demo mission, and a page that does not exist.
+PUBLIC_PAGES = [
+    "/",
+    "/missions/japan-2024/",
+    "/missions/japan-2024/2024-06-11/",
+    "/missions/japan-2024/visits/tansa-x-sagamihara/",
+    "/missions/japan-2024/visits/astroscale/",
+    "/organisations/jaxa/",
+    "/people/hiroshi-yamakawa/",
+    "/agreements/",
+    "/agreements/luxprovide-jaxa-loi/",
+    "/ja/missions/japan-2024/",
+    "/fr/agreements/lsa-jaxa-moc-2024/",
+    "/search/?q=JAXA",
+    "/no/such/page/",
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def unhashed_static_urls():
+    """
+    pytest-django's live server answers /static/ itself, through the staticfiles finders,
+    which know css/site.css but not the manifest's hashed copy (css/site.1a2b3c.css) that
+    production pages link to: without this, pages would load unstyled.
+    """
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    # Playwright's sync API keeps an asyncio event loop registered as running on this thread
+    # for as long as it is started, so Django's guard would refuse every ORM call the tests
+    # and pytest-django's flush make from here on (SynchronousOnlyOperation). Nothing here
+    # runs async code against the database: the loop only talks to the browser. The flag is
+    # set for this module's lifetime only and restored afterwards.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser):
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    page = context.new_page()
+    # Generous waits: the suite shares two cores with the database and the live server.
+    page.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: message.type == "error" and page.console_errors.append(message.text),
+    )
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page(shared_page, request):
+    """The module's page, reset to a desktop screen; screenshots of it if the test fails."""
+    shared_page.set_viewport_size(DESKTOP)
+    shared_page.emulate_media(media="screen")
+    shared_page.console_errors.clear()
+    yield shared_page
+    report = request.node.stash.get(phase_report_key, {}).get("call")
+    if report is not None and report.failed and shared_page.url.startswith("http"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+        for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            shared_page.set_viewport_size(size)
+            shared_page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
+
+
+@pytest.fixture
+def site(live_server, demo):
+    """The live server's base URL, with the demo mission published on it."""
+    return live_server.url
+
+
+def test_reader_clicks_from_home_to_a_mission_day_visit_organisation_and_agreement(page, site):
+    page.goto(site + "/")
+    page.get_by_role("link", name="Economic mission to Japan").click()
+    expect(page).to_have_url(site + "/missions/japan-2024/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Economic mission to Japan")
+
+    page.get_by_role("link", name=re.compile(r"Day 2\s+Tuesday 11 June 2024")).click()
+    expect(page).to_have_url(site + "/missions/japan-2024/2024-06-11/")
+
+    page.get_by_role(
+        "link", name="Tansa X Space Exploration Innovation Hub Center and JAXA’s President"
+    ).click()
+    expect(page).to_have_url(site + "/missions/japan-2024/visits/tansa-x-sagamihara/")
+    expect(page.locator("main time").first).to_have_text("Tuesday 11 June 2024")
+
+    page.get_by_role("main").get_by_role("link", name="JAXA", exact=True).first.click()
+    expect(page).to_have_url(site + "/organisations/jaxa/")
+    expect(page.locator("h1 + .native-name[lang=ja]")).to_have_text("宇宙航空研究開発機構")
+
+    page.get_by_role("link", name="Letter of Intent between LuxProvide and JAXA").click()
+    expect(page).to_have_url(site + "/agreements/luxprovide-jaxa-loi/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Letter of Intent between LuxProvide and JAXA"
+    )
+
+
+def test_language_switcher_changes_the_interface_language(page, site):
+    page.goto(site + "/missions/japan-2024/")
+    switcher = page.get_by_role("navigation", name="Language")
+
+    switcher.get_by_role("link", name="Français").click()
+    expect(page).to_have_url(site + "/fr/missions/japan-2024/")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("#day-index-heading")).to_have_text("Dans cet itinéraire")
+    expect(page.locator("#day-2024-06-10-heading")).to_contain_text("lundi 10 juin 2024")
+
+    page.get_by_role("navigation", name="Langue").get_by_role("link", name="日本語").click()
+    expect(page).to_have_url(site + "/ja/missions/japan-2024/")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.locator("#day-2024-06-10-heading")).to_contain_text("1日目")
+
+    page.get_by_role("navigation", name="言語").get_by_role("link", name="English").click()
+    expect(page).to_have_url(site + "/missions/japan-2024/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_printed_itinerary_has_no_navigation_and_shows_source_addresses(page, site, demo):
+    demo.sources.add(
+        Source.objects.create(title="Press release", url="https://example.org/press/japan-2024")
+    )
+    page.goto(site + demo.get_absolute_url())
+    expect(page.locator(".site-header")).to_be_visible()
+    expect(page.locator("[data-print]")).to_be_visible()  # site.js ran, under the CSP
+    expect(page.locator(".source-url")).to_be_hidden()
+
+    page.emulate_media(media="print")
+    for chrome in (".site-header", ".breadcrumbs", ".day-index", ".site-footer", "[data-print]"):
+        expect(page.locator(chrome)).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator(".day")).to_have_count(5)  # three days, undated visits, agreements
+    expect(page.locator(".source-url")).to_have_text("https://example.org/press/japan-2024")
+    assert page.locator(".day").first.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_page_fits_a_phone_screen_without_sideways_scrolling(page, site, path):
+    page.set_viewport_size(PHONE)
+    page.goto(site + path)
+    scroll_width, inner_width = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert scroll_width <= inner_width, (
+        f"{path} is {scroll_width}px wide on a {inner_width}px screen"
+    )
+
+
+def test_every_page_loads_without_script_errors_or_policy_violations(page, site):
+    """The Content-Security-Policy forbids inline code: a violation shows up as a console error."""
+    errors = {}
+    for path in PUBLIC_PAGES:
+        page.console_errors.clear()
+        page.goto(site + path)
+        page.wait_for_load_state("load")
+        # The missing page's own 404 response is the one error it is meant to produce.
+        expected = [
+            "Failed to load resource: the server responded with a status of 404 (Not Found)"
+        ]
+        found = [e for e in page.console_errors if path != "/no/such/page/" or e not in expected]
+        if found:
+            errors[path] = found
+    assert errors == {}
+
+
+def test_keyboard_user_skips_to_content_then_tabs_to_the_day_list(page, site):
+    page.goto(site + "/missions/japan-2024/")
+    page.keyboard.press("Tab")
+    skip_link = page.get_by_role("link", name="Skip to content")
+    expect(skip_link).to_be_focused()
+    box = skip_link.bounding_box()
+    assert box is not None and box["y"] >= 0, "the focused skip link must be on screen"
+
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('.day-index') !== null"):
+            break
+    expect(page.locator(".day-index a").first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(site + "/missions/japan-2024/#day-2024-06-10")
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_page_has_no_serious_accessibility_violations(page, site, path):
+    page.goto(site + path)
+    results = Axe().run(page)
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{path}: " + "\n".join(serious)
