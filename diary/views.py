@@ -81,6 +81,8 @@ def visit_detail(request, mission_slug, slug):
         mission__slug=mission_slug,
         slug=slug,
     )
+    if visit.day:
+        visit.day.mission = visit.mission  # "Day 2" is counted from the mission's start
     attach_details([visit], visit.agreements.all())
     return render(request, "diary/visit_detail.html", {"visit": visit, "mission": visit.mission})
 
