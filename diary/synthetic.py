@@ -166,7 +166,7 @@ class Generator:
         rows = [
             through(**{owner_field: owner, target_field: target})
             for owner in owners
-            for target in self.rng.sample(targets, self.rng.randint(low, high))
+            for target in self.rng.sample(targets, min(self.rng.randint(low, high), len(targets)))
         ]
         through.objects.bulk_create(rows, batch_size=BATCH)
 
