@@ -56,13 +56,11 @@ def _is_shareable(request, response):
 
 def page_validators(request, version, changed_at):
     """(cache key, ETag, Last-Modified timestamp) of this page at this content version."""
-    # changed_at goes into the key too: should the version row ever be reset (a database
-    # flushed and refilled), its numbers repeat but its times do not.
-    stamp = changed_at.timestamp() if changed_at else 0
-    page = f"{version} {stamp} {get_language()} {request.get_full_path()}"
+    # changed_at (Unix seconds) goes into the key too: should the version row ever be reset
+    # (a database flushed and refilled), its numbers repeat but its times do not.
+    page = f"{version} {changed_at} {get_language()} {request.get_full_path()}"
     digest = hashlib.sha256(page.encode()).hexdigest()[:24]
-    last_modified = int(stamp) if changed_at else None
-    return f"{KEY_PREFIX}:{digest}", f'"{version}-{digest}"', last_modified
+    return f"{KEY_PREFIX}:{digest}", f'"{version}-{digest}"', changed_at or None
 
 
 def public_page(view):
