@@ -25,6 +25,7 @@ import platform
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,11 +41,16 @@ PYTHON = sys.executable
 SMALL, LARGE = "bench-small", "bench-large"
 LARGE_VISITS = 10_000
 LOAD_PAGES = ["itinerary", "day", "organisation", "search"]
+CONSTANT_PATH = "/benchmark/constant/"
+GZIP = "Accept-Encoding: gzip, deflate, br"
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=5, help="seconds per load run")
+    parser.add_argument("--duration", type=int, default=3, help="seconds per load run")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="load runs per page, each paired with the constant"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument(
@@ -65,7 +71,7 @@ def require_wrk():
 @contextmanager
 def sqlite_database():
     with tempfile.TemporaryDirectory(prefix="missiontracker-bench-") as folder:
-        yield "SQLite", f"sqlite:///{folder}/bench.sqlite3"
+        yield "SQLite", f"sqlite:///{folder}/bench.sqlite3?conn_max_age=600"
 
 
 @contextmanager
@@ -158,7 +164,7 @@ def gunicorn(env, workers):
     )  # fmt: skip
     try:
         for _ in range(100):
-            if fetch_status(f"{base}/benchmark/constant/") == 200:
+            if fetch_status(base + CONSTANT_PATH) == 200:
                 break
             if server.poll() is not None:
                 sys.exit("bench: gunicorn exited before serving; see the messages above.")
@@ -176,7 +182,8 @@ UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 def wrk(url, duration, connections):
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        # Like every browser, wrk says it accepts gzip (it does not decode it: no cost to it).
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-H", GZIP, url],
         check=True,
         text=True,
         capture_output=True,
@@ -194,9 +201,23 @@ def wrk(url, duration, connections):
     }
 
 
+def combined(runs):
+    return {
+        "rps": statistics.mean(run["rps"] for run in runs),
+        "p50": statistics.median(run["p50"] for run in runs),
+        "p99": statistics.median(run["p99"] for run in runs),
+        "failures": sum(run["failures"] for run in runs),
+    }
+
+
 def load(base, urls, options):
-    results = {}
-    for name, path in [("constant", "/benchmark/constant/"), *urls.items()]:
+    """
+    Each page's runs alternate with runs of the constant view, and each page is compared
+    with its own constant runs: a machine busy with something else slows both alike.
+    """
+    constant_url = base + CONSTANT_PATH
+    results, all_constant = {}, []
+    for name, path in urls.items():
         url = base + path
         status = fetch_status(url)
         if status != 200:
@@ -204,8 +225,13 @@ def load(base, urls, options):
             continue
         for _ in range(options.workers * 2):  # let every worker render its copy once
             fetch_status(url)
-        results[name] = wrk(url, options.duration, options.connections)
-    return results
+        page_runs, constant_runs = [], []
+        for _ in range(options.rounds):
+            constant_runs.append(wrk(constant_url, options.duration, options.connections))
+            page_runs.append(wrk(url, options.duration, options.connections))
+        all_constant += constant_runs
+        results[name] = {**combined(page_runs), "reference": combined(constant_runs)}
+    return {"constant": {**combined(all_constant), "reference": None}, **results}
 
 
 def measured(env, *args):
@@ -281,11 +307,12 @@ def report(label, results, options):
     for name, row in results["probe"]["admin"].items():
         lines.append(f"| {name} | {row['queries']} | {row['ms']} |")
     throughput = results["throughput"]
-    constant = throughput["constant"]
     lines += [
         "",
-        f"Load: wrk, {options.duration} s per page, {options.connections} connections, "
-        f"gunicorn with {options.workers} workers, page cache in each worker's memory.",
+        f"Load: wrk, {options.connections} connections, {options.rounds} runs of "
+        f"{options.duration} s per page, each paired with a run of the constant view (the "
+        f"ratios compare a page with its own paired runs); gunicorn with {options.workers} "
+        "workers, page cache in each worker's own memory.",
         "",
         "| page (10,000-visit mission) | req/s | × constant | p50 ms | × constant | p99 ms | × constant |",
         "|---|---|---|---|---|---|---|",
@@ -294,11 +321,12 @@ def report(label, results, options):
         if isinstance(row, str):
             lines.append(f"| {name} | {row} | | | | | |")
             continue
+        reference = row["reference"] or row
         failed = f" ({row['failures']} failed)" if row["failures"] else ""
         lines.append(
-            f"| {name}{failed} | {row['rps']:.0f} | {ratio(row['rps'], constant['rps'])} "
-            f"| {row['p50']:.2f} | {ratio(row['p50'], constant['p50'])} "
-            f"| {row['p99']:.2f} | {ratio(row['p99'], constant['p99'])} |"
+            f"| {name}{failed} | {row['rps']:.0f} | {ratio(row['rps'], reference['rps'])} "
+            f"| {row['p50']:.2f} | {ratio(row['p50'], reference['p50'])} "
+            f"| {row['p99']:.2f} | {ratio(row['p99'], reference['p99'])} |"
         )
     dump, export = results["export"]["dumpdata"], results["export"]["export"]
     lines += ["", "| export of the 10,000-visit mission | seconds | peak MiB |", "|---|---|---|"]

@@ -6,14 +6,17 @@ Every save, delete or relation change of diary content bumps one number in the d
 cheap query) and looks its page up under it: after an edit the number has moved, so no worker
 — whatever its own in-memory cache still holds — can find a page rendered before the edit.
 The same number makes the ETag, so a browser's revalidation is answered 304 exactly when
-nothing has changed since its copy.
+nothing has changed since its copy. Each page is gzipped once when stored, and sent so to
+readers that accept it, as every browser does.
 
 Only anonymous readers share pages. Anyone carrying a session (staff previewing drafts) or
 any cookie the page might depend on gets a freshly rendered page, and a response that sets a
 cookie or embeds a CSRF token is never stored.
 """
 
+import gzip
 import hashlib
+import re
 from functools import wraps
 
 from django.conf import settings
@@ -27,6 +30,7 @@ from .models import ContentVersion
 
 PAGE_CACHE_ALIAS = "default"
 KEY_PREFIX = "diary:page"
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 def _harmless_cookies():
@@ -35,11 +39,9 @@ def _harmless_cookies():
 
 
 def _is_shared_reader(request):
-    return (
-        request.method in ("GET", "HEAD")
-        and set(request.COOKIES) <= _harmless_cookies()
-        and not request.user.is_authenticated
-    )
+    # No session cookie means no signed-in user (authentication lives in the session), so
+    # the session store need not even be opened.
+    return request.method in ("GET", "HEAD") and set(request.COOKIES) <= _harmless_cookies()
 
 
 def _is_shareable(request, response):
@@ -63,6 +65,21 @@ def page_validators(request, version, changed_at):
     return f"{KEY_PREFIX}:{digest}", f'"{version}-{digest}"', changed_at or None
 
 
+def _storable(response):
+    """The page, plain and gzipped: compressed once per content version, not per request."""
+    return response.content, gzip.compress(response.content, mtime=0), dict(response.headers)
+
+
+def _response_from(stored, request, etag):
+    """The stored page in the encoding the reader accepts, and that representation's ETag."""
+    content, compressed, headers = stored
+    if not ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        return HttpResponse(content, headers=headers), etag
+    etag = f'{etag[:-1]}-gzip"'
+    headers = {**headers, "Content-Encoding": "gzip", "ETag": etag}
+    return HttpResponse(compressed, headers=headers), etag
+
+
 def public_page(view):
     """Serve a public view's pages to anonymous readers from the version-keyed cache."""
 
@@ -78,16 +95,15 @@ def public_page(view):
             response = view(request, *args, **kwargs)
             if not _is_shareable(request, response):
                 return response
-            cache.set(cache_key, (response.content, response["Content-Type"]))
-        else:
-            content, content_type = stored
-            response = HttpResponse(content, content_type=content_type)
-        response["ETag"] = etag
-        if last_modified is not None:
-            response["Last-Modified"] = http_date(last_modified)
-        # Browsers keep the page but ask each time; the answer is a 304 until content changes.
-        patch_cache_control(response, no_cache=True)
-        patch_vary_headers(response, ["Cookie"])
+            response["ETag"] = etag
+            if last_modified is not None:
+                response["Last-Modified"] = http_date(last_modified)
+            # Browsers keep the page but ask each time: a 304 until the content changes.
+            patch_cache_control(response, no_cache=True)
+            patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
+            stored = _storable(response)
+            cache.set(cache_key, stored)
+        response, etag = _response_from(stored, request, etag)
         return get_conditional_response(
             request, etag=etag, last_modified=last_modified, response=response
         )

@@ -1,5 +1,6 @@
 """Cached public pages are never stale: every edit is seen on the very next request."""
 
+import gzip
 import io
 
 import pytest
@@ -135,3 +136,15 @@ def test_generated_data_retires_cached_pages(client, demo):
         stdout=io.StringIO(),
     )
     assert "gen-mission-0" in client.get(reverse("diary:home")).text
+
+
+def test_readers_accepting_gzip_get_the_same_page_compressed(client, demo):
+    plain = client.get(demo.get_absolute_url())
+    for _ in range(2):  # rendered then stored, and from the cache
+        packed = client.get(demo.get_absolute_url(), headers={"Accept-Encoding": "gzip"})
+        assert packed["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed.content) == plain.content
+    assert packed["ETag"] != plain["ETag"]
+    assert "Accept-Encoding" in packed["Vary"]
+    etag = {"If-None-Match": packed["ETag"], "Accept-Encoding": "gzip"}
+    assert client.get(demo.get_absolute_url(), headers=etag).status_code == 304
