@@ -4,6 +4,7 @@ and large mission), uncached render times, and the query count of each admin cha
 Run with the benchmark database's environment; `python bench/probe.py SMALL LARGE`.
 """
 
+import io
 import json
 import os
 import sys
@@ -27,6 +28,7 @@ from django.urls import reverse  # noqa: E402
 
 from diary.models import Agreement, Mission, Organisation, Person, Visit  # noqa: E402
 
+CONSTANT_PATH = "/benchmark/constant/"
 ADMIN_MODELS = ["mission", "day", "visit", "organisation", "person", "agreement", "source"]
 
 
@@ -65,6 +67,51 @@ def measure(client, url):
     return response.status_code, len(queries), elapsed
 
 
+def wsgi_seconds(application, path, times):
+    """Seconds per request of the cached page, through the whole WSGI stack, no network."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_ACCEPT_ENCODING": "gzip",
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+    }
+    started = time.perf_counter()
+    for _ in range(times):
+        response = application({**environ, "wsgi.input": io.BytesIO()}, lambda *args: None)
+        b"".join(response)
+        response.close()
+    return (time.perf_counter() - started) / times
+
+
+def in_process_ratios(urls, rounds=7, times=200):
+    """Constant view's time ÷ each page's, interleaved, best of `rounds`: CPU cost alone."""
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+    ratios = {}
+    for name in ("itinerary", "day", "organisation"):
+        wsgi_seconds(application, urls[name], 10)
+        pairs = [
+            (
+                wsgi_seconds(application, CONSTANT_PATH, times),
+                wsgi_seconds(application, urls[name], times),
+            )
+            for _ in range(rounds)
+        ]
+        constant, page = min(p[0] for p in pairs), min(p[1] for p in pairs)
+        ratios[name] = {
+            "constant_us": constant * 1e6,
+            "page_us": page * 1e6,
+            "ratio": constant / page,
+        }
+    return ratios
+
+
 def main(small_slug, large_slug):
     client = Client(HTTP_HOST="127.0.0.1")
     report = {"pages": {}, "admin": {}, "urls": {}}
@@ -90,6 +137,7 @@ def main(small_slug, large_slug):
         client.get(url)
         status, queries, seconds = measure(client, url)
         report["admin"][model] = {"status": status, "queries": queries, "ms": round(seconds * 1000)}
+    report["in_process"] = in_process_ratios(report["urls"]["large"])
     large = Mission.objects.get(slug=large_slug)
     report["large_visit_pks"] = list(large.visits.values_list("pk", flat=True))
     print(json.dumps(report))
