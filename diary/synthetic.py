@@ -51,7 +51,8 @@ class Sizes:
 
 class Generator:
     def __init__(self, seed, prefix):
-        self.rng = random.Random(seed)
+        # The prefix is part of the seed: a second data set beside the first gets new UUIDs.
+        self.rng = random.Random(f"{seed}:{prefix}")
         self.prefix = prefix
 
     def uuid(self):

@@ -28,9 +28,9 @@ class Itinerary:
     collapsed: bool
 
 
-def _joined_fields(model, prefix):
+def _joined_fields(model, prefix, leave_out=()):
     """Annotations that bring `model`'s columns along a LEFT JOIN from the mission."""
-    names = [field.attname for field in model._meta.concrete_fields]
+    names = [f.attname for f in model._meta.concrete_fields if f.attname not in leave_out]
     return names, {f"itinerary_{prefix}_{name}": F(f"{prefix}__{name}") for name in names}
 
 
@@ -52,7 +52,8 @@ def build_itinerary(missions, slug):
     returns days × sources rows: a mission has a few of each, never thousands).
     """
     day_names, day_fields = _joined_fields(Day, "days")
-    source_names, source_fields = _joined_fields(Source, "sources")
+    # A source's full text is not shown here, and would be repeated on every day's row.
+    source_names, source_fields = _joined_fields(Source, "sources", leave_out={"text"})
     visit_total = (
         Visit.objects.filter(mission=OuterRef("pk"))
         .order_by()
