@@ -99,8 +99,8 @@ def test_admin_changelists_run_as_many_queries_for_a_large_dataset_as_for_the_de
     staff_client, demo, django_assert_max_num_queries
 ):
     demo_counts = changelist_query_counts(staff_client)
-    sizes = Sizes(missions=3, max_days=5, visits_per_day=20, organisations=150, people=150)
-    generate(sizes, seed=3, prefix="admin", sized_missions=[])
+    sizes = Sizes(missions=0, max_days=5, organisations=150, people=150, agreements=120)
+    generate(sizes, seed=3, prefix="admin", sized_missions=[("admin-a", 150), ("admin-b", 100)])
     assert Visit.objects.count() > 200 and Organisation.objects.count() > 100
     for model, count in demo_counts.items():
         with django_assert_max_num_queries(count, info=model.__name__):
