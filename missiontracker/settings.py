@@ -55,6 +55,8 @@ MIDDLEWARE = [
     # Outermost of what touches the database, so a view that finds it down answers 503.
     "missiontracker.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages are answered here, before the rest runs (see diary/caching.py).
+    "diary.caching.PublicPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
