@@ -101,17 +101,17 @@ def public_page(view):
 
 def _storable(response):
     """The page, plain and gzipped: compressed once per content version, not per request."""
-    return response.content, gzip.compress(response.content, mtime=0), dict(response.headers)
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return response.content, gzip.compress(response.content, mtime=0), headers
 
 
 def _response_from(stored, request, etag):
     """The stored page in the encoding the reader accepts, and that representation's ETag."""
     content, compressed, headers = stored
-    if not ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
-        return HttpResponse(content, headers=headers), etag
-    etag = f'{etag[:-1]}-gzip"'
-    headers = {**headers, "Content-Encoding": "gzip", "ETag": etag}
-    return HttpResponse(compressed, headers=headers), etag
+    if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        content, etag = compressed, f'{etag[:-1]}-gzip"'
+        headers = {**headers, "Content-Encoding": "gzip", "ETag": etag}
+    return HttpResponse(content, headers={**headers, "Content-Length": len(content)}), etag
 
 
 class PublicPageCacheMiddleware:

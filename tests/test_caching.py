@@ -144,6 +144,7 @@ def test_readers_accepting_gzip_get_the_same_page_compressed(client, demo):
         packed = client.get(demo.get_absolute_url(), headers={"Accept-Encoding": "gzip"})
         assert packed["Content-Encoding"] == "gzip"
         assert gzip.decompress(packed.content) == plain.content
+        assert int(packed["Content-Length"]) == len(packed.content)
     assert packed["ETag"] != plain["ETag"]
     assert "Accept-Encoding" in packed["Vary"]
     etag = {"If-None-Match": packed["ETag"], "Accept-Encoding": "gzip"}
