@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0003_staff_roles'),
+        ('diary', '0004_mission_export_import_permissions'),
     ]
 
     operations = [
