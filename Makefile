@@ -10,7 +10,7 @@ PORT ?= 8000
 # Production serving: 2 × cores + 1 is gunicorn's rule of thumb for sync workers.
 WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) + 1 )))
 
-.PHONY: run serve loadtest test lint format install superuser messages clean
+.PHONY: run serve loadtest test lint format install superuser messages clean bench
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,3 +64,7 @@ messages: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Load and query benchmark: SQLite, plus PostgreSQL when DATABASE_URL points there (needs wrk).
+bench: $(INSTALLED)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

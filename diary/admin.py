@@ -161,6 +161,8 @@ class VisitAdmin(DiaryAdmin):
     list_display = ["title", "mission", "day", "starts_at", "site_name", "city"]
     list_filter = ["mission", ("day", admin.EmptyFieldListFilter), "city"]
     list_select_related = ["mission", "day__mission"]
+    # Counting every visit again for "N total" costs more than the page itself at scale.
+    show_full_result_count = False
     search_fields = ["title", "summary", "body", "site_name", "city"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["mission", "day", "organisations", "people", "sources"]
@@ -200,7 +202,8 @@ class OrganisationAdmin(DiaryAdmin):
 @admin.register(Person)
 class PersonAdmin(DiaryAdmin):
     list_display = ["name", "honorific", "role", "organisation"]
-    list_filter = ["organisation"]
+    # No filter by organisation: with thousands of them the sidebar outweighs the list.
+    # Search finds people by their organisation's name instead.
     list_select_related = ["organisation"]
     search_fields = ["name", "role", "organisation__name", "organisation__short_name"]
     prepopulated_fields = {"slug": ["name"]}

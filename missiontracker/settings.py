@@ -56,6 +56,8 @@ MIDDLEWARE = [
     # Outermost of what touches the database, so a view that finds it down answers 503.
     "missiontracker.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages are answered here, before the rest runs (see diary/caching.py).
+    "diary.caching.PublicPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -123,6 +125,15 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "missiontracker.lockout.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "missiontracker.lockout.locked_out"
+
+# Rendered public pages, keyed on the content version in the database, so a per-process
+# cache is never stale. Unset: each process's own memory. Several machines: share one Redis,
+# e.g. CACHE_URL=redis://127.0.0.1:6379/1 (Django's built-in RedisCache).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# A constant page at /benchmark/constant/ that bench/run.py compares real pages against.
+# Only for benchmark runs; never set it in production.
+BENCHMARK_ENDPOINTS = env.bool("BENCHMARK_ENDPOINTS", default=False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
+from django.http import HttpResponse
 from django.urls import include, path
 
 from diary.sitemaps import SITEMAPS
@@ -21,3 +23,11 @@ urlpatterns = [
 
 handler400 = "missiontracker.errors.bad_request"
 handler500 = "missiontracker.errors.server_error"
+
+if settings.BENCHMARK_ENDPOINTS:
+
+    def constant_page(request):
+        """The framework's ceiling: a page that does nothing, through the same middleware."""
+        return HttpResponse("constant\n", content_type="text/plain")
+
+    urlpatterns.insert(0, path("benchmark/constant/", constant_page))

@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from diary.models import Mission
@@ -23,6 +24,12 @@ def pytest_runtest_makereport(item, call):
 def collected_static():
     """Pages render through the manifest storage production uses, so collect once."""
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Every test database restarts the content version, so no page may outlive its test."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """The mission diary's domain: missions, days, visits, who was met, what was signed, and why we know."""
 
 from .agreement import Agreement, CooperationArea
+from .content_version import ContentVersion
 from .directory import Organisation, Person
 from .mission import Day, Mission, Visit
 from .source import Source
 
 __all__ = [
     "Agreement",
+    "ContentVersion",
     "CooperationArea",
     "Day",
     "Mission",

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -120,6 +121,24 @@ class Agreement(DiaryModel):
 
     def get_absolute_url(self):
         return reverse("diary:agreement", kwargs={"slug": self.slug})
+
+    def related_agreements(self, visible):
+        """
+        {"implements": [...], "implementations": [...]}, each by title, in one query.
+        visible: the agreements the reader may see.
+        """
+        directions = {
+            "implements": visible.filter(implementations=self),
+            "implementations": visible.filter(implements=self),
+        }
+        first, second = (
+            queryset.annotate(direction=Value(name, output_field=models.CharField())).order_by()
+            for name, queryset in directions.items()
+        )
+        related = {name: [] for name in directions}
+        for agreement in sorted(first.union(second, all=True), key=lambda a: a.title):
+            related[agreement.direction].append(agreement)
+        return related
 
     def clean(self):
         super().clean()

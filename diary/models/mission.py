@@ -5,7 +5,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,12 @@ class MissionQuerySet(DiaryQuerySet):
     def visible_to(self, user):
         """Staff preview drafts; everyone else sees published missions only."""
         return self.all() if user.is_staff else self.published()
+
+    def itinerary(self, slug):
+        """The mission's whole itinerary in a fixed number of queries, or None (see itinerary.py)."""
+        from .itinerary import build_itinerary
+
+        return build_itinerary(self, slug)
 
 
 class Mission(DiaryModel):
@@ -130,6 +136,18 @@ class DayQuerySet(DiaryQuerySet):
     def published(self):
         return self.filter(mission__status=Mission.Status.PUBLISHED)
 
+    def with_neighbour_dates(self):
+        """Annotate previous_date and next_date: the mission's days either side, if any."""
+        siblings = Day.objects.filter(mission=OuterRef("mission")).order_by()
+        return self.annotate(
+            previous_date=Subquery(
+                siblings.filter(date__lt=OuterRef("date")).order_by("-date").values("date")[:1]
+            ),
+            next_date=Subquery(
+                siblings.filter(date__gt=OuterRef("date")).order_by("date").values("date")[:1]
+            ),
+        )
+
 
 class Day(DiaryModel):
     mission = models.ForeignKey(
@@ -160,6 +178,10 @@ class Day(DiaryModel):
 
     def get_absolute_url(self):
         return reverse("diary:day", kwargs={"mission_slug": self.mission.slug, "date": self.date})
+
+    def neighbour(self, date):
+        """The mission's day on `date` (from with_neighbour_dates), enough to link to it."""
+        return Day(mission=self.mission, date=date) if date else None
 
     @property
     def number(self):

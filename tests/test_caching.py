@@ -1,0 +1,151 @@
+"""Cached public pages are never stale: every edit is seen on the very next request."""
+
+import gzip
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from diary.models import ContentVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def worker_cache(name):
+    """The settings of one server process's own in-memory cache."""
+    return override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": name,
+            }
+        }
+    )
+
+
+def rename_visit_in_admin(staff_client, visit, title):
+    data = {
+        "mission": visit.mission_id,
+        "title": title,
+        "slug": visit.slug,
+        "summary": visit.summary,
+        "body": visit.body,
+        "day": visit.day_id or "",
+        "starts_at": visit.starts_at or "",
+        "ends_at": visit.ends_at or "",
+        "position": visit.position,
+        "site_name": visit.site_name,
+        "city": visit.city,
+        "organisations": [o.pk for o in visit.organisations.all()],
+        "people": [p.pk for p in visit.people.all()],
+        "sources": [s.pk for s in visit.sources.all()],
+    }
+    url = reverse("admin:diary_visit_change", args=[visit.pk])
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+@pytest.fixture
+def ispace(demo):
+    return demo.visits.get(slug="ispace")
+
+
+def test_a_repeated_anonymous_visit_is_served_from_the_cache_in_one_query(
+    client, demo, django_assert_num_queries
+):
+    first = client.get(demo.get_absolute_url())
+    with django_assert_num_queries(1):  # the content version, nothing else
+        again = client.get(demo.get_absolute_url())
+    assert again.content == first.content
+
+
+def test_an_admin_edit_shows_on_the_itinerary_at_the_next_request(staff_client, demo, ispace):
+    reader = Client()
+    assert "ispace and the Tokyo Mission Control room" in reader.get(demo.get_absolute_url()).text
+    rename_visit_in_admin(staff_client, ispace, "Renamed ispace visit")
+    html = reader.get(demo.get_absolute_url()).text
+    assert "Renamed ispace visit" in html
+    assert "ispace and the Tokyo Mission Control room" not in html
+
+
+def test_not_modified_only_while_nothing_changed(staff_client, demo, ispace):
+    reader = Client()
+    first = reader.get(demo.get_absolute_url())
+    etag = first["ETag"]
+    assert reader.get(demo.get_absolute_url(), headers={"If-None-Match": etag}).status_code == 304
+    rename_visit_in_admin(staff_client, ispace, "Renamed ispace visit")
+    after = reader.get(demo.get_absolute_url(), headers={"If-None-Match": etag})
+    assert after.status_code == 200
+    assert after["ETag"] != etag
+    assert "Renamed ispace visit" in after.text
+
+
+def test_last_modified_moves_with_every_edit(staff_client, demo, ispace):
+    reader = Client()
+    last_modified = reader.get(demo.get_absolute_url())["Last-Modified"]
+    since = {"If-Modified-Since": last_modified}
+    assert reader.get(demo.get_absolute_url(), headers=since).status_code == 304
+    rename_visit_in_admin(staff_client, ispace, "Renamed ispace visit")
+    assert reader.get(demo.get_absolute_url(), headers=since).status_code == 200
+
+
+def test_two_workers_with_their_own_caches_both_see_an_edit_made_through_one(
+    staff_client, demo, ispace
+):
+    reader = Client()
+    for worker in ("worker-a", "worker-b"):
+        with worker_cache(worker):
+            assert "ispace and the Tokyo" in reader.get(demo.get_absolute_url()).text
+    with worker_cache("worker-a"):
+        rename_visit_in_admin(staff_client, ispace, "Renamed ispace visit")
+    for worker in ("worker-a", "worker-b"):
+        with worker_cache(worker):
+            assert "Renamed ispace visit" in reader.get(demo.get_absolute_url()).text, worker
+
+
+def test_a_page_staff_saw_is_never_served_to_anonymous_readers(staff_client, draft_world):
+    mission = draft_world["mission"]
+    assert "Draft — visible to staff only" in staff_client.get(mission.get_absolute_url()).text
+    assert Client().get(mission.get_absolute_url()).status_code == 404
+
+
+def test_staff_get_fresh_pages_not_the_shared_copy(staff_client, demo):
+    page = Client().get(demo.get_absolute_url())
+    assert "ETag" in page
+    assert "ETag" not in staff_client.get(demo.get_absolute_url())
+
+
+def test_loading_a_fixture_retires_cached_pages(client, demo):
+    before = ContentVersion.current()
+    client.get(demo.get_absolute_url())
+    call_command("load_demo", stdout=io.StringIO())
+    assert ContentVersion.current()[0] > before[0]
+
+
+def test_generated_data_retires_cached_pages(client, demo):
+    client.get(reverse("diary:home"))
+    call_command(
+        "generate_data",
+        "--missions=1",
+        "--max-days=1",
+        "--organisations=3",
+        "--people=3",
+        "--agreements=0",
+        stdout=io.StringIO(),
+    )
+    assert "gen-mission-0" in client.get(reverse("diary:home")).text
+
+
+def test_readers_accepting_gzip_get_the_same_page_compressed(client, demo):
+    plain = client.get(demo.get_absolute_url())
+    for _ in range(2):  # rendered then stored, and from the cache
+        packed = client.get(demo.get_absolute_url(), headers={"Accept-Encoding": "gzip"})
+        assert packed["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed.content) == plain.content
+        assert int(packed["Content-Length"]) == len(packed.content)
+    assert packed["ETag"] != plain["ETag"]
+    assert "Accept-Encoding" in packed["Vary"]
+    etag = {"If-None-Match": packed["ETag"], "Accept-Encoding": "gzip"}
+    assert client.get(demo.get_absolute_url(), headers=etag).status_code == 304

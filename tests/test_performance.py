@@ -1,0 +1,107 @@
+"""Every public page and admin list runs a fixed number of queries, however big the mission."""
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from diary.models import Agreement, Mission, Organisation, Person, Visit
+from diary.models import itinerary as itinerary_module
+from diary.synthetic import Sizes, generate
+
+from .test_admin import MODELS, admin_url
+
+pytestmark = pytest.mark.django_db
+
+# The page's own queries plus the page cache's read of the content version.
+MAX_PUBLIC_PAGE_QUERIES = 6
+
+
+@pytest.fixture
+def large(db):
+    """Two missions of 5 days × 20 visits, many organisations and people: enough to expose N+1."""
+    sizes = Sizes(
+        missions=0, max_days=5, visits_per_day=20, organisations=40, people=60, agreements=8
+    )
+    generate(sizes, seed=7, prefix="large", sized_missions=[("large-a", 100), ("large-b", 100)])
+    return Mission.objects.get(slug="large-a")
+
+
+def busiest(queryset, relation):
+    return queryset.annotate(n=Count(relation)).order_by("-n").first()
+
+
+def public_pages(mission):
+    visit = mission.visits.filter(day__isnull=False).first()
+    visits = Visit.objects.filter(mission=mission)
+    organisation = busiest(Organisation.objects.filter(visits__in=visits), "visits")
+    person = busiest(Person.objects.filter(visits__in=visits), "visits")
+    agreement = busiest(Agreement.objects.filter(mission=mission), "parties")
+    return {
+        "home": reverse("diary:home"),
+        "itinerary": mission.get_absolute_url(),
+        "day": visit.day.get_absolute_url(),
+        "visit": visit.get_absolute_url(),
+        "organisation": organisation.get_absolute_url(),
+        "person": person.get_absolute_url(),
+        "agreement list": reverse("diary:agreements"),
+        "agreement": agreement.get_absolute_url(),
+    }
+
+
+def assert_pages_within_query_budget(client, pages, django_assert_max_num_queries):
+    for name, url in pages.items():
+        with django_assert_max_num_queries(MAX_PUBLIC_PAGE_QUERIES, info=name):
+            response = client.get(url)
+        assert response.status_code == 200, name
+
+
+def test_every_public_page_of_the_demo_runs_at_most_six_queries(
+    client, demo, django_assert_max_num_queries
+):
+    assert_pages_within_query_budget(client, public_pages(demo), django_assert_max_num_queries)
+
+
+def test_every_public_page_of_a_large_mission_runs_at_most_six_queries(
+    client, large, django_assert_max_num_queries
+):
+    pages = public_pages(large)
+    assert_pages_within_query_budget(client, pages, django_assert_max_num_queries)
+    html = client.get(pages["itinerary"]).content.decode()
+    assert html.count('class="visit-card"') == 100  # every visit shown, none fetched one by one
+
+
+def test_itinerary_past_the_threshold_lists_days_with_counts_in_as_few_queries(
+    client, large, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(itinerary_module, "FULL_ITINERARY_MAX_VISITS", 50)
+    undated = large.visits.filter(day__isnull=True).count()
+    with django_assert_max_num_queries(MAX_PUBLIC_PAGE_QUERIES):
+        html = client.get(large.get_absolute_url()).content.decode()
+    assert 'class="visit-card"' not in html
+    per_day = [large.visits.filter(day=day).count() for day in large.days.all()]
+    for day, count in zip(large.days.all(), per_day, strict=True):
+        assert f'<a href="{day.get_absolute_url()}">{count} visits</a>' in html
+    assert html.count("<li><a href=") >= undated
+
+
+def changelist_query_counts(client):
+    counts = {}
+    for model in MODELS:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(admin_url(model, "changelist")).status_code == 200
+        counts[model] = len(queries)
+    return counts
+
+
+def test_admin_changelists_run_as_many_queries_for_a_large_dataset_as_for_the_demo(
+    staff_client, demo, django_assert_max_num_queries
+):
+    demo_counts = changelist_query_counts(staff_client)
+    sizes = Sizes(missions=0, max_days=5, organisations=150, people=150, agreements=120)
+    generate(sizes, seed=3, prefix="admin", sized_missions=[("admin-a", 150), ("admin-b", 100)])
+    assert Visit.objects.count() > 200 and Organisation.objects.count() > 100
+    for model, count in demo_counts.items():
+        with django_assert_max_num_queries(count, info=model.__name__):
+            assert staff_client.get(admin_url(model, "changelist")).status_code == 200
