@@ -130,21 +130,23 @@ def test_visit_with_end_before_start_shows_an_error_in_the_admin(staff_client, d
     assert not Visit.objects.filter(slug="reception").exists()
 
 
+def add_visit_on_day(client, day, **visit_fields):
+    """POST the day's admin page with one new visit in its inline."""
+    data = {
+        "mission": day.mission_id,
+        "date": day.date.isoformat(),
+        "title": day.title,
+        "summary": day.summary,
+        "visits-TOTAL_FORMS": "1",
+        "visits-INITIAL_FORMS": "0",
+    }
+    data.update({f"visits-0-{name}": value for name, value in visit_fields.items()})
+    return client.post(admin_url(Day, "change", day.pk), data)
+
+
 def test_duplicate_visit_slug_added_on_a_day_shows_an_error_not_a_crash(staff_client, demo):
     day = demo.days.get(date="2024-06-12")
-    response = staff_client.post(
-        admin_url(Day, "change", day.pk),
-        {
-            "mission": demo.pk,
-            "date": "2024-06-12",
-            "title": day.title,
-            "summary": day.summary,
-            "visits-TOTAL_FORMS": "1",
-            "visits-INITIAL_FORMS": "0",
-            "visits-0-title": "Another ispace visit",
-            "visits-0-slug": "ispace",
-        },
-    )
+    response = add_visit_on_day(staff_client, day, title="Another ispace visit", slug="ispace")
     assert response.status_code == 200
     assert "already has a visit with this slug" in response.content.decode()
     assert demo.visits.filter(slug="ispace").count() == 1
@@ -152,19 +154,8 @@ def test_duplicate_visit_slug_added_on_a_day_shows_an_error_not_a_crash(staff_cl
 
 def test_visit_added_on_a_day_belongs_to_the_days_mission(staff_client, demo):
     day = demo.days.get(date="2024-06-12")
-    response = staff_client.post(
-        admin_url(Day, "change", day.pk),
-        {
-            "mission": demo.pk,
-            "date": "2024-06-12",
-            "title": day.title,
-            "summary": day.summary,
-            "visits-TOTAL_FORMS": "1",
-            "visits-INITIAL_FORMS": "0",
-            "visits-0-title": "Signing ceremony",
-            "visits-0-slug": "signing-ceremony",
-            "visits-0-starts_at": "10:00",
-        },
+    response = add_visit_on_day(
+        staff_client, day, title="Signing ceremony", slug="signing-ceremony", starts_at="10:00"
     )
     assert response.status_code == 302
     visit = Visit.objects.get(slug="signing-ceremony")
