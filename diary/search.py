@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement, Mission, Organisation, Person, Visit
@@ -33,7 +33,9 @@ class Kind:
     key: str
     label: str
     fields: tuple[str, ...]
-    # Published records only, with what each result line shows fetched up front.
+    # Published records only, with what each result line shows joined in: a result line
+    # reads only its own row and the rows joined to it, never a related list (the page's
+    # query budget leaves no room for prefetches).
     published: Callable[[], QuerySet]
 
     @property
@@ -53,7 +55,8 @@ KINDS = (
         "visits",
         _("Visits"),
         ("title", "summary", "body", "site_name", "city"),
-        lambda: Visit.objects.published().with_details(),
+        # The account can run to tens of thousands of characters and no result line shows it.
+        lambda: Visit.objects.published().select_related("mission", "day").defer("body"),
     ),
     Kind(
         "organisations",
@@ -71,7 +74,7 @@ KINDS = (
         "agreements",
         _("Agreements"),
         ("title", "summary"),
-        lambda: Agreement.objects.published().with_details(),
+        lambda: Agreement.objects.published().select_related("mission"),
     ),
 )
 
@@ -111,8 +114,9 @@ def full_text_match(queryset, fields, query, substring):
         document += SearchVector(*others, weight="B", config=TEXT_SEARCH_CONFIG)
     search_query = SearchQuery(query, search_type="websearch", config=TEXT_SEARCH_CONFIG)
     ordering = queryset.model._meta.ordering
+    # alias, not annotate: the vector is matched and ranked in the database, never sent back.
     return (
-        queryset.annotate(document=document)
+        queryset.alias(document=document)
         .filter(Q(document=search_query) | substring)
         .annotate(rank=SearchRank(F("document"), search_query))
         .order_by(F("rank").desc(), *ordering)
@@ -130,13 +134,18 @@ def search_kind(kind, query):
 
 
 def search(query, limit=RESULTS_PER_KIND):
-    """The kinds with at least one match, each with its total count and its first results."""
+    """
+    The kinds with at least one match, each with its total count and its first results.
+
+    One query per kind: a window over all the matches counts them in the same query that
+    reads the first `limit`, since a window is computed before LIMIT applies.
+    """
     groups = []
     for kind in KINDS:
-        matches = search_kind(kind, query)
-        count = matches.count()
-        if count:
-            groups.append(ResultGroup(kind, count, list(matches[:limit])))
+        matches = search_kind(kind, query).annotate(matches_in_all=Window(Count("pk")))
+        results = list(matches[:limit])
+        if results:
+            groups.append(ResultGroup(kind, results[0].matches_in_all, results))
     return groups
 
 

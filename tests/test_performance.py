@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from diary.models import Agreement, Mission, Organisation, Person, Visit
 from diary.models import itinerary as itinerary_module
+from diary.search import KINDS, RESULTS_PER_KIND, search_kind
 from diary.synthetic import Sizes, generate
 
 from .test_admin import MODELS, admin_url
@@ -57,10 +58,27 @@ def assert_pages_within_query_budget(client, pages, django_assert_max_num_querie
         assert response.status_code == 200, name
 
 
+def search_groups(client, query, django_assert_max_num_queries):
+    """{kind: (total count, results shown)} of a search, checked against the query budget."""
+    with django_assert_max_num_queries(MAX_PUBLIC_PAGE_QUERIES, info=query):
+        response = client.get(reverse("diary:search"), {"q": query})
+    assert response.status_code == 200
+    return response, {
+        group.kind.key: (group.count, len(group.results)) for group in response.context["results"]
+    }
+
+
 def test_every_public_page_of_the_demo_runs_at_most_six_queries(
     client, demo, django_assert_max_num_queries
 ):
     assert_pages_within_query_budget(client, public_pages(demo), django_assert_max_num_queries)
+
+
+def test_a_search_of_the_demo_matching_every_kind_runs_at_most_six_queries(
+    client, demo, django_assert_max_num_queries
+):
+    _, groups = search_groups(client, "a", django_assert_max_num_queries)
+    assert set(groups) == {kind.key for kind in KINDS}
 
 
 def test_every_public_page_of_a_large_mission_runs_at_most_six_queries(
@@ -70,6 +88,23 @@ def test_every_public_page_of_a_large_mission_runs_at_most_six_queries(
     assert_pages_within_query_budget(client, pages, django_assert_max_num_queries)
     html = client.get(pages["itinerary"]).content.decode()
     assert html.count('class="visit-card"') == 100  # every visit shown, none fetched one by one
+
+
+def test_a_search_matching_more_than_a_page_of_every_kind_runs_at_most_six_queries(
+    client, django_assert_max_num_queries
+):
+    sizes = Sizes(
+        missions=30, max_days=2, visits_per_day=5, organisations=60, people=60, agreements=40
+    )
+    generate(sizes, seed=11, prefix="search")
+    # "Mission to", "Visit to", "Person", "Agreement on": nearly every generated record has an o.
+    response, groups = search_groups(client, "o", django_assert_max_num_queries)
+    totals = {kind.key: search_kind(kind, "o").count() for kind in KINDS}
+    assert groups == {key: (total, RESULTS_PER_KIND) for key, total in totals.items()}
+    html = response.content.decode()
+    for total in totals.values():
+        assert total > RESULTS_PER_KIND
+        assert f"Showing the first {RESULTS_PER_KIND} of {total};" in html
 
 
 def test_itinerary_past_the_threshold_lists_days_with_counts_in_as_few_queries(

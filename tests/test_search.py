@@ -1,9 +1,12 @@
+import datetime
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from .factories import make_day, make_mission, make_visit
+from .factories import make_agreement, make_day, make_mission, make_visit
+from .test_performance import MAX_PUBLIC_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -129,8 +132,45 @@ def test_results_are_capped_per_kind_and_say_how_many_there_are(client):
 
 
 def test_search_runs_in_a_fixed_number_of_queries(client, demo, django_assert_max_num_queries):
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(MAX_PUBLIC_PAGE_QUERIES):
         search(client, "JAXA")
+
+
+def test_a_visit_result_says_where_and_when_or_that_the_date_is_not_stated(client):
+    mission = make_mission(title="Mission to Kansai")
+    day = make_day(mission, date=datetime.date(2024, 6, 11))
+    make_visit(
+        mission,
+        day=day,
+        title="Probe laboratory",
+        starts_at=datetime.time(9, 30),
+        site_name="Space lab",
+        city="Osaka",
+    )
+    make_visit(mission, title="Probe dinner")
+    html = search(client, "probe").content.decode()
+    assert html.count(f'<a href="{mission.get_absolute_url()}">Mission to Kansai</a>') == 2
+    assert "Tuesday 11 June 2024" in html
+    assert '<time datetime="2024-06-11T09:30:00+09:00">09:30 JST</time>' in html
+    assert "Space lab, Osaka" in html
+    assert '<span class="not-recorded">date not stated</span>' in html
+
+
+def test_an_agreement_result_gives_its_kind_level_and_signature_date(client):
+    mission = make_mission()
+    make_agreement(
+        mission,
+        title="Probe data exchange",
+        kind="loi",
+        level="government",
+        signed_on=datetime.date(2024, 6, 12),
+    )
+    make_agreement(mission, title="Probe sharing")
+    html = search(client, "probe").content.decode()
+    assert '<span class="badge">Letter of Intent</span>' in html
+    assert "Government level" in html
+    assert 'Signed: <time datetime="2024-06-12">12 June 2024</time>' in html
+    assert 'Signed: <span class="not-recorded">date not stated</span>' in html
 
 
 def test_header_offers_search_on_every_page(client, demo):
