@@ -21,10 +21,12 @@ Only anonymous readers share pages. Staff, and anyone carrying a session, get a 
 rendered page.
 """
 
+import functools
 import gzip
 import hashlib
 import re
 from functools import wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
@@ -50,6 +52,25 @@ def _is_shared_reader(request):
     return request.method in ("GET", "HEAD") and set(request.COOKIES) <= _harmless_cookies()
 
 
+# What a page is rendered from besides the content: after a deploy changes any of it, pages
+# rendered by the old code must not be served from a shared cache (Redis outlives workers).
+RELEASE_SOURCES = ("diary", "missiontracker", "templates", "static", "locale")
+RELEASE_SUFFIXES = {".py", ".html", ".txt", ".css", ".js", ".svg", ".mo"}
+
+
+@functools.cache
+def code_release():
+    """A digest of the code and templates this process serves pages from (computed once)."""
+    digest = hashlib.sha256()
+    base = Path(settings.BASE_DIR)
+    for folder in RELEASE_SOURCES:
+        for path in sorted((base / folder).rglob("*")):
+            if path.suffix in RELEASE_SUFFIXES and path.is_file():
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _content_version(request):
     """The version this request works with: read once, before anything is rendered."""
     if not hasattr(request, "content_version"):
@@ -66,6 +87,7 @@ def page_validators(request, version, changed_at):
     page = "\n".join(
         [
             f"{version} {changed_at}",
+            code_release(),
             request.get_full_path(),
             request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
             request.META.get("HTTP_ACCEPT_LANGUAGE", ""),

@@ -149,3 +149,17 @@ def test_readers_accepting_gzip_get_the_same_page_compressed(client, demo):
     assert "Accept-Encoding" in packed["Vary"]
     etag = {"If-None-Match": packed["ETag"], "Accept-Encoding": "gzip"}
     assert client.get(demo.get_absolute_url(), headers=etag).status_code == 304
+
+
+def test_pages_cached_by_the_previous_release_are_not_served_after_a_deploy(
+    client, demo, monkeypatch, django_assert_max_num_queries
+):
+    """A shared cache (Redis) outlives the workers: new code must not serve old pages."""
+    url = demo.get_absolute_url()
+    before = client.get(url)
+    monkeypatch.setattr("diary.caching.code_release", lambda: "a-newer-release")
+    with django_assert_max_num_queries(6) as captured:
+        after = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert len(captured) > 1, "rendered afresh, not read from the cache"
