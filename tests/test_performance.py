@@ -121,6 +121,44 @@ def test_itinerary_past_the_threshold_lists_days_with_counts_in_as_few_queries(
     assert html.count("<li><a href=") >= undated
 
 
+@pytest.fixture
+def crowded(db):
+    """
+    Few organisations and people, met again and again, and 120 agreements: every paginated
+    list runs to more than one page (registry: 3 pages of 50; the busiest organisation and
+    person: over 25 visits and 20 agreements).
+    """
+    sizes = Sizes(missions=0, max_days=5, visits_per_day=20, organisations=8, people=6)
+    sizes.agreements = 120
+    generate(
+        sizes, seed=11, prefix="crowded", sized_missions=[("crowded-a", 100), ("crowded-b", 100)]
+    )
+    return Mission.objects.get(slug="crowded-a")
+
+
+def test_every_page_of_each_paginated_list_runs_at_most_six_queries(
+    client, crowded, django_assert_max_num_queries
+):
+    organisation = busiest(Organisation.objects.all(), "visits")
+    person = busiest(Person.objects.all(), "visits")
+    assert organisation.visits.count() > 50 and organisation.agreements.count() > 20
+    assert person.visits.count() > 25
+    pages = {
+        "agreement list, page 2": reverse("diary:agreements") + "?page=2",
+        "agreement list, last page": reverse("diary:agreements") + "?page=3",
+        "organisation, page 2": organisation.get_absolute_url() + "?page=2",
+        "organisation, page 3 of visits and 2 of agreements": (
+            organisation.get_absolute_url() + "?page=3&agreements_page=2"
+        ),
+        "person, page 2": person.get_absolute_url() + "?page=2",
+    }
+    assert_pages_within_query_budget(client, pages, django_assert_max_num_queries)
+    html = client.get(pages["organisation, page 2"]).content.decode()
+    assert html.count('class="visit-card"') == 25 and html.count('class="agreement-card"') == 20
+    html = client.get(pages["agreement list, page 2"]).content.decode()
+    assert html.count('class="agreement-card"') == 50
+
+
 def changelist_query_counts(client):
     counts = {}
     for model in MODELS:
