@@ -19,6 +19,7 @@ from playwright.sync_api import expect, sync_playwright
 from diary.models import Source
 
 from .conftest import phase_report_key
+from .factories import make_agreement
 
 # The live server runs in another thread and only sees committed rows: transactional_db.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -255,3 +256,38 @@ def test_page_has_no_serious_accessibility_violations(page, site, path):
         if violation["impact"] in ("serious", "critical")
     ]
     assert serious == [], f"{path}: " + "\n".join(serious)
+
+
+@pytest.fixture
+def long_registry(site, demo):
+    """The demo's 3 agreements and 60 more: the registry runs to two pages."""
+    for n in range(60):
+        make_agreement(demo, title=f"Further agreement {n:02}")
+    return site + "/agreements/"
+
+
+def test_reader_pages_through_the_registry_on_a_phone(page, long_registry):
+    page.set_viewport_size(PHONE)
+    page.goto(long_registry)
+    pages = page.get_by_role("navigation", name="Pages of the registry")
+    expect(pages).to_contain_text("Page 1 of 2")
+    expect(pages.locator("[aria-current=page]")).to_have_text("1")
+
+    pages.get_by_role("link", name="Next").click()
+    expect(page).to_have_url(long_registry + "?page=2")
+    expect(page.locator(".agreement-card")).to_have_count(13)
+    expect(page.locator(".continued")).to_have_text("(continued)")
+    expect(pages.locator("[aria-current=page]")).to_have_text("2")
+    scroll_width, inner_width = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert scroll_width <= inner_width
+
+    results = Axe().run(page)
+    serious = [
+        v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+    pages.get_by_role("link", name="Previous").click()
+    expect(page).to_have_url(long_registry)
