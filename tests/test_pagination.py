@@ -118,6 +118,11 @@ def test_page_one_keeps_its_canonical_address(client, registry):
         assert '<link rel="canonical" href="http://testserver/agreements/">' in page(client, url)
 
 
+def test_later_pages_are_their_own_canonical_address(client, registry):
+    html = page(client, REGISTRY + "?page=2&utm_source=newsletter")
+    assert '<link rel="canonical" href="http://testserver/agreements/?page=2">' in html
+
+
 def test_a_short_list_has_no_pagination(client, demo):
     for url in (REGISTRY, "/organisations/jaxa/", "/people/hiroshi-yamakawa/"):
         assert 'class="pagination"' not in page(client, url), url

@@ -1,6 +1,7 @@
 """Presentation helpers: times in the mission's own zone, dates in long form, page languages."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
@@ -11,6 +12,9 @@ from django.utils.translation import get_language, override, pgettext
 from django.utils.translation import gettext as _
 
 register = template.Library()
+
+# The query parameters that choose a page of a paginated list (see diary/views.py).
+PAGE_PARAMETERS = {"page", "agreements_page"}
 
 # OpenGraph wants territory-qualified locales; the interface speaks these three.
 OPENGRAPH_LOCALES = {"en": "en_GB", "fr": "fr_FR", "ja": "ja_JP"}
@@ -97,6 +101,17 @@ def language_versions(context, home=False):
 
 @register.simple_tag(takes_context=True)
 def canonical_url(context):
-    """The page's own absolute address, without query string, in the language being read."""
+    """
+    The page's own absolute address in the language being read: without query string but
+    for the page numbers of a paginated list (page 2 is its own page; page 1 is the bare one).
+    """
     request = context.get("request")
-    return request.build_absolute_uri(request.path) if request else ""
+    if not request:
+        return ""
+    pages = {
+        name: value
+        for name, value in sorted(request.GET.items())
+        if name in PAGE_PARAMETERS and value != "1"
+    }
+    query = f"?{urlencode(pages)}" if pages else ""
+    return request.build_absolute_uri(request.path + query)
