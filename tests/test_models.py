@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from diary.models import Agreement, Day, Mission, Organisation, Person, Visit
+from diary.models.base import SUMMARY_MAX_LENGTH
 
 from .factories import (
     make_agreement,
@@ -221,3 +222,10 @@ def test_demo_loads_twice_without_duplicates(demo):
     assert counts == [
         model.objects.count() for model in (Mission, Day, Visit, Organisation, Agreement)
     ]
+
+
+def test_text_over_its_limit_is_refused_by_full_clean_not_only_by_forms():
+    mission = make_mission(summary="x" * (SUMMARY_MAX_LENGTH + 1))
+    with pytest.raises(ValidationError) as excinfo:
+        mission.full_clean()
+    assert f"at most {SUMMARY_MAX_LENGTH} characters" in excinfo.value.message_dict["summary"][0]

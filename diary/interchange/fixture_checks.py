@@ -205,10 +205,6 @@ def _read_value(record, model_field, value) -> str | None:
         problem = _text_problem(value)
         if problem:
             return problem
-        # full_clean() checks a CharField's max_length; a TextField's only binds forms.
-        limit = model_field.max_length
-        if isinstance(model_field, models.TextField) and limit and len(value) > limit:
-            return f"at most {limit} characters are allowed (it has {len(value)})."
     elif isinstance(model_field, models.IntegerField):
         if not isinstance(value, int) or isinstance(value, bool):
             return f"expected a whole number, got {_json_type(value)} {_show(value)}."

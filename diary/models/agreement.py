@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import SUMMARY_MAX_LENGTH, DiaryModel, DiaryQuerySet
+from .base import SUMMARY_MAX_LENGTH, BoundedTextField, DiaryModel, DiaryQuerySet
 from .directory import Organisation
 from .mission import Day, Mission, Visit
 from .source import Source
@@ -95,7 +95,7 @@ class Agreement(DiaryModel):
         blank=True,
         related_name="agreements",
     )
-    summary = models.TextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
+    summary = BoundedTextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
     implements = models.ManyToManyField(
         "self",
         verbose_name=_("implements"),

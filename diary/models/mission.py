@@ -11,7 +11,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import ACCOUNT_MAX_LENGTH, SUMMARY_MAX_LENGTH, DiaryModel, DiaryQuerySet
+from .base import (
+    ACCOUNT_MAX_LENGTH,
+    SUMMARY_MAX_LENGTH,
+    BoundedTextField,
+    DiaryModel,
+    DiaryQuerySet,
+)
 from .directory import Organisation, Person
 from .source import Source
 
@@ -47,7 +53,7 @@ class Mission(DiaryModel):
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
-    summary = models.TextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
+    summary = BoundedTextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
     host_country = models.CharField(_("host country"), max_length=100)
     timezone = models.CharField(
         _("timezone"),
@@ -155,7 +161,7 @@ class Day(DiaryModel):
     )
     date = models.DateField(_("date"), help_text=_("Must fall within the mission's dates."))
     title = models.CharField(_("title"), max_length=200, blank=True)
-    summary = models.TextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
+    summary = BoundedTextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
 
     objects = DayQuerySet.as_manager()
     history = HistoricalRecords()
@@ -226,8 +232,8 @@ class Visit(DiaryModel):
     )
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, help_text=_("Unique within the mission."))
-    summary = models.TextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
-    body = models.TextField(
+    summary = BoundedTextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
+    body = BoundedTextField(
         _("account"),
         blank=True,
         max_length=ACCOUNT_MAX_LENGTH,

@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import SOURCE_TEXT_MAX_LENGTH, DiaryModel
+from .base import SOURCE_TEXT_MAX_LENGTH, BoundedTextField, DiaryModel
 
 
 class Source(DiaryModel):
@@ -14,7 +14,7 @@ class Source(DiaryModel):
     published_on = models.DateField(
         _("published on"), null=True, blank=True, help_text=_("Leave empty if not known.")
     )
-    text = models.TextField(
+    text = BoundedTextField(
         _("text"),
         blank=True,
         max_length=SOURCE_TEXT_MAX_LENGTH,
