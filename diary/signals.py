@@ -1,12 +1,19 @@
 """Every change to diary content bumps the content version, which retires every cached page."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from simple_history.models import HistoricalChanges
 
 from .models import ContentVersion
 
 
 def _is_diary_content(model):
-    return model._meta.app_label == "diary" and model is not ContentVersion
+    # Audit-history rows are written beside the change they record, which has already
+    # bumped the version; no public page shows them, so they need no bump of their own.
+    return (
+        model._meta.app_label == "diary"
+        and model is not ContentVersion
+        and not issubclass(model, HistoricalChanges)
+    )
 
 
 def content_saved_or_deleted(sender, using, **kwargs):
