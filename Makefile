@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make run    install, migrate, load the demo mission, serve http://127.0.0.1:8000
 #   make test   install, lint, and run the whole test suite
+# Also: make loadtest [LOADTEST_ARGS="--redis-outage" or "--same-records"; see README "Load test"]
+#       make hostile  the hostile suite (tests/hostile/: what an attacker or an outage tries)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +12,7 @@ PORT ?= 8000
 # Production serving: 2 × cores + 1 is gunicorn's rule of thumb for sync workers.
 WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) + 1 )))
 
-.PHONY: run serve loadtest test lint format install superuser messages clean bench
+.PHONY: run serve loadtest hostile test lint format install superuser messages clean bench
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +39,13 @@ serve: $(INSTALLED)
 	$(BIN)/gunicorn missiontracker.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--timeout 30 --access-logfile -
 
+# Readers and editors against gunicorn; LOADTEST_ARGS="--redis-outage" kills the cache's
+# Redis mid-run, "--same-records" has editors race on the same visits (see README).
 loadtest: $(INSTALLED)
 	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+
+hostile: $(INSTALLED)
+	$(BIN)/python -m pytest tests/hostile $(PYTEST_ARGS)
 
 superuser: $(INSTALLED) .env
 	$(BIN)/python manage.py createsuperuser

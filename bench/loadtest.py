@@ -4,25 +4,48 @@ Loopback load test: the site under gunicorn, public readers and staff editors at
 
     .venv/bin/python bench/loadtest.py                  # 30 s, 8 readers, 3 editors, SQLite
     .venv/bin/python bench/loadtest.py --duration 60 --database-url postgres://…/scratch
+    .venv/bin/python bench/loadtest.py --redis-outage   # the page cache's Redis dies mid-run
+    .venv/bin/python bench/loadtest.py --same-records   # editors race on the same visits
 
 It builds a fresh database (a temporary SQLite file unless --database-url names another;
 that one is migrated and gets the demo mission and bench users), starts gunicorn on a free
 127.0.0.1 port, then for --duration seconds readers fetch every public page while each
-editor signs in to the admin for real and saves edit after edit of its own visit (GET the
-change form, POST it back with a new summary). At the end it checks:
+editor signs in to the admin for real and saves edit after edit (GET the change form, POST
+every input of it back with one field changed). By default each editor has a visit of its
+own and changes its summary.
 
-- zero errors: every read answered 200, every save answered 302 (saved);
-- zero lost edits: every save the server acknowledged is in the visit's audit trail, and
-  each visit holds its editor's last acknowledged edit.
+--redis-outage: the page cache is a Redis server this script starts on a free loopback port
+(no persistence); it is killed a third of the way through the run and, unless
+--redis-stays-down, started again on the same port two thirds of the way through. Readers
+must not notice: a failing cache degrades to rendering, it never takes pages down.
 
-It prints a report and exits 1 if either check fails. Nothing leaves the machine.
+--same-records: every editor edits the SAME visits (--records of them, round robin), each
+editor changing a different field. Two editors' saves then interleave: the admin must keep
+both edits or refuse the later save with its "changed meanwhile" error (optimistic
+concurrency, the `record_state` input of the change form), never silently save a stale copy
+over the other's edit. Refused saves are counted and printed: a refusal is correct.
+
+At the end it checks:
+
+- zero errors: every read answered 200, every save answered 302 (saved) — or, with
+  --same-records, the change form again with the concurrency error (refused);
+- zero lost edits: every save the server acknowledged is in the visit's audit trail under
+  its editor, and no refused save is;
+- zero silent overwrites: in each visit's audit trail, and in the visit as it stands, every
+  acknowledged field value stays until a LATER acknowledged save of the same field replaces
+  it (a save that writes back an older value of a field its editor did not change is an
+  overwrite).
+
+It prints a report and exits 1 if any check fails. Nothing leaves the machine.
 """
 
 import argparse
 import http.client
 import io
 import os
+import re
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -30,6 +53,8 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
+from html import unescape
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -39,6 +64,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 EDITOR_PASSWORD = "bench-editor-" + secrets.token_urlsafe(8)
+# Text fields of a visit the --same-records editors share out, one each (round robin).
+SHARED_FIELDS = ["summary", "site_name", "city", "body", "title"]
+ERROR_LISTS = re.compile(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', re.DOTALL)
+TAGS = re.compile(r"<[^>]+>")
 
 
 def free_port():
@@ -74,20 +103,39 @@ class Browser:
             connection.close()
 
 
+@dataclass(frozen=True)
+class Save:
+    """One save an editor posted: which visit, which field, the (unique) value it wrote."""
+
+    username: str
+    visit_pk: int
+    field: str
+    value: str
+
+
 class Tally:
     def __init__(self):
         self.lock = threading.Lock()
         self.latencies = {"read": [], "edit": []}
         self.errors = []
-        self.acknowledged = {}  # editor -> list of summaries the server said it saved
+        self.reader_errors = 0
+        self.acknowledged = []  # Saves the server said it made, in the order it said so
+        self.refused = []  # Saves refused with the concurrency error
+        self.phase = "before"  # --redis-outage: "before", "down", "back"
+        self.reads_by_phase = {}
 
     def timing(self, kind, seconds):
         with self.lock:
             self.latencies[kind].append(seconds)
 
-    def error(self, message):
+    def error(self, message, *, reader=False):
         with self.lock:
             self.errors.append(message)
+            self.reader_errors += reader
+
+    def read(self):
+        with self.lock:
+            self.reads_by_phase[self.phase] = self.reads_by_phase.get(self.phase, 0) + 1
 
 
 def reader(port, pages, stop, tally):
@@ -99,18 +147,32 @@ def reader(port, pages, stop, tally):
         try:
             status, _, _ = browser.request("GET", path)
         except OSError as error:
-            tally.error(f"GET {path}: {error}")
+            tally.error(f"GET {path}: {error}", reader=True)
             continue
         tally.timing("read", time.perf_counter() - started)
         if status != 200:
-            tally.error(f"GET {path}: HTTP {status}")
+            tally.error(f"GET {path} ({tally.phase}): HTTP {status}", reader=True)
+        else:
+            tally.read()
 
 
-def editor(port, username, visit_pk, stop, tally):
+def form_errors(html):
+    """The text of the form's error lists, as a reader of the page sees it."""
+    return " ".join(
+        " ".join(unescape(TAGS.sub(" ", found)).split()) for found in ERROR_LISTS.findall(html)
+    )
+
+
+def is_concurrency_refusal(html):
+    """The change form came back saying the record changed since it was opened."""
+    errors = form_errors(html)
+    return "errornote" in html and ("→" in errors or "changed" in errors.lower())
+
+
+def editor(port, username, visit_pks, field, stop, tally, *, refusals_expected):
     from tests.browsing import read_form
 
     browser = Browser(port)
-    saved = tally.acknowledged.setdefault(username, [])
     try:
         _, _, html = browser.request("GET", "/admin/login/")
         form = read_form(html, "login-form")
@@ -122,11 +184,12 @@ def editor(port, username, visit_pk, stop, tally):
     except OSError as error:
         tally.error(f"{username} sign-in: {error}")
         return
-    change = f"/admin/diary/visit/{visit_pk}/change/"
     n = 0
     while not stop.is_set():
+        visit_pk = visit_pks[n % len(visit_pks)]
         n += 1
-        summary = f"Edited by {username}, save #{n}."
+        change = f"/admin/diary/visit/{visit_pk}/change/"
+        save = Save(username, visit_pk, field, f"{field} by {username}, save #{n}.")
         started = time.perf_counter()
         try:
             status, _, html = browser.request("GET", change)
@@ -134,20 +197,28 @@ def editor(port, username, visit_pk, stop, tally):
                 tally.error(f"{username} GET change form: HTTP {status}")
                 continue
             form = read_form(html, "visit_form")
-            form["summary"] = [summary]
-            status, headers, _ = browser.request("POST", change, form)
+            form[field] = [save.value]
+            status, headers, html = browser.request("POST", change, form)
         except OSError as error:
             tally.error(f"{username} save #{n}: {error}")
             continue
         tally.timing("edit", time.perf_counter() - started)
         if status == 302 and "/change/" not in headers.get("Location", ""):
-            saved.append(summary)
+            with tally.lock:
+                tally.acknowledged.append(save)
+        elif status == 200 and refusals_expected and is_concurrency_refusal(html):
+            with tally.lock:
+                tally.refused.append(save)
         else:
-            tally.error(f"{username} save #{n}: HTTP {status}")
+            detail = form_errors(html)[:200] if status == 200 else ""
+            tally.error(f"{username} save #{n}: HTTP {status} {detail}".rstrip())
 
 
-def setup_database(environment, editors):
-    """Migrate, load the demo, and make one Editor per bench editor, each with a visit."""
+def setup_database(environment, editors, records):
+    """
+    Migrate, load the demo, and make one Editor per bench editor. Returns each editor's
+    visits: one of its own, or (records > 0) the same `records` visits for everyone.
+    """
     os.environ.update(environment)
     os.environ["DJANGO_SETTINGS_MODULE"] = "missiontracker.settings"
     import django
@@ -164,43 +235,75 @@ def setup_database(environment, editors):
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("load_demo", verbosity=0, stdout=io.StringIO())
-    visits = list(Visit.objects.published().order_by("pk")[:editors])
-    if len(visits) < editors:
-        raise SystemExit(f"The demo has {len(visits)} visits; ask for at most that many editors.")
+    wanted = records or editors
+    visits = list(Visit.objects.published().order_by("pk").values_list("pk", flat=True)[:wanted])
+    if len(visits) < wanted:
+        raise SystemExit(f"The demo has {len(visits)} visits; ask for at most that many.")
     assignments = {}
-    for n, visit in enumerate(visits, start=1):
+    for n in range(1, editors + 1):
         username = f"bench-editor-{n}"
         user, _ = get_user_model().objects.get_or_create(username=username)
         user.is_staff = True
         user.set_password(EDITOR_PASSWORD)
         user.save()
         user.groups.add(Group.objects.get(name=EDITOR))
-        assignments[username] = visit.pk
+        assignments[username] = visits if records else [visits[n - 1]]
     return assignments, public_pages()
 
 
-def lost_edits(assignments, tally):
-    """Acknowledged saves missing from the audit trail, and visits not holding the last one."""
+def check_edits(tally):
+    """
+    (lost edits, silent overwrites), read from the audit trail and the visits as they stand.
+
+    Values are unique per save, so each acknowledged value has exactly one history row that
+    introduced it: the save itself. Walking a visit's history in order, a field holding an
+    acknowledged value may change only to a new acknowledged value of that field.
+    """
     from django.db import connections
 
     from diary.models import Visit
 
     connections.close_all()  # read what the server committed, not a cached view
-    missing = []
-    for username, visit_pk in assignments.items():
-        acknowledged = tally.acknowledged.get(username, [])
-        recorded = set(
-            Visit.history.filter(id=visit_pk, history_user__username=username).values_list(
-                "summary", flat=True
-            )
+    lost, overwrites = [], []
+    acknowledged = {(s.visit_pk, s.field, s.value): s for s in tally.acknowledged}
+    refused = {(s.visit_pk, s.field, s.value): s for s in tally.refused}
+    visits = {s.visit_pk for s in tally.acknowledged + tally.refused}
+    fields = sorted({s.field for s in tally.acknowledged + tally.refused})
+    for visit_pk in sorted(visits):
+        history = list(
+            Visit.history.filter(id=visit_pk)
+            .order_by("history_date", "history_id")
+            .values("history_id", "history_user__username", *fields)
         )
-        missing += [
-            f"{username}: {summary!r}" for summary in acknowledged if summary not in recorded
-        ]
-        final = Visit.objects.get(pk=visit_pk).summary
-        if acknowledged and final != acknowledged[-1]:
-            missing.append(f"{username}: visit holds {final!r}, last save was {acknowledged[-1]!r}")
-    return missing
+        written = {
+            (row["history_user__username"], field, row[field])
+            for row in history
+            for field in fields
+        }
+        for (pk, field, value), save in acknowledged.items():
+            if pk == visit_pk and (save.username, field, value) not in written:
+                lost.append(f"{save.username}: visit {pk} {field} = {value!r} not in its history")
+        for (pk, field, value), save in refused.items():
+            if pk == visit_pk and any(row[field] == value for row in history):
+                lost.append(f"{save.username}: refused save {value!r} was written all the same")
+        final = Visit.objects.filter(pk=visit_pk).values(*fields).get()
+        for field in fields:
+            held, introduced = None, set()
+            for row in [*history, {**final, "history_user__username": "(the visit now)"}]:
+                value = row[field]
+                if value == held:
+                    continue
+                if (visit_pk, field, value) in acknowledged and value not in introduced:
+                    introduced.add(value)
+                    held = value
+                    continue
+                if held is not None:
+                    overwrites.append(
+                        f"visit {visit_pk} {field}: acknowledged {held!r} replaced by "
+                        f"{value!r} ({row['history_user__username']}), no later save of it"
+                    )
+                held = None
+    return lost, overwrites
 
 
 def percentile(values, fraction):
@@ -210,14 +313,100 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+class RedisServer:
+    """A throwaway redis-server on a loopback port: no persistence, killed at will."""
+
+    def __init__(self, port):
+        self.port = port
+        self.process = None
+        self.executable = shutil.which("redis-server")
+        if self.executable is None:
+            raise SystemExit("--redis-outage needs redis-server (apt-get install redis-server)")
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                self.executable,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self.answers():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise SystemExit(f"redis-server did not come up on 127.0.0.1:{self.port}")
+            time.sleep(0.05)
+
+    def answers(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as connection:
+                connection.sendall(b"PING\r\n")
+                return connection.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def run_outage(redis, duration, stay_down, tally):
+    """Kill Redis a third of the way through the run; bring it back at two thirds."""
+    time.sleep(duration / 3)
+    redis.kill()
+    with tally.lock:
+        tally.phase = "down"
+    if stay_down:
+        time.sleep(duration * 2 / 3)
+        return
+    time.sleep(duration / 3)
+    redis.start()
+    with tally.lock:
+        tally.phase = "back"
+    time.sleep(duration / 3)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=float, default=30, help="seconds of load (30)")
     parser.add_argument("--readers", type=int, default=8, help="public reader threads (8)")
     parser.add_argument("--editors", type=int, default=3, help="staff editors (3)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3)")
     parser.add_argument("--database-url", help="default: a new temporary SQLite file")
+    parser.add_argument(
+        "--redis-outage",
+        action="store_true",
+        help="cache pages in a Redis this script starts, and kill it mid-run",
+    )
+    parser.add_argument(
+        "--redis-stays-down",
+        action="store_true",
+        help="with --redis-outage: do not start Redis again before the end",
+    )
+    parser.add_argument(
+        "--same-records",
+        action="store_true",
+        help="all editors edit the same visits, each changing a different field",
+    )
+    parser.add_argument(
+        "--records", type=int, default=2, help="with --same-records: how many visits (2)"
+    )
     args = parser.parse_args(argv)
+    if args.same_records and args.editors < 2:
+        parser.error("--same-records needs at least 2 editors")
 
     scratch = tempfile.TemporaryDirectory(prefix="missiontracker-bench-")
     port = free_port()
@@ -231,27 +420,34 @@ def main(argv=None):
         "CSRF_COOKIE_SECURE": "false",
         "SECURE_SSL_REDIRECT": "false",
     }
-    assignments, pages = setup_database(environment, args.editors)
-
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "missiontracker.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--timeout",
-            "60",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **environment},
-    )
+    redis = None
+    if args.redis_outage:
+        redis = RedisServer(free_port())
+        redis.start()
+        environment["CACHE_URL"] = f"redis://127.0.0.1:{redis.port}/0"
+    server = None
     try:
+        assignments, pages = setup_database(
+            environment, args.editors, args.records if args.same_records else 0
+        )
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "missiontracker.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **environment},
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -264,31 +460,45 @@ def main(argv=None):
             time.sleep(0.2)
 
         tally, stop = Tally(), threading.Event()
+        fields = SHARED_FIELDS if args.same_records else ["summary"]
         threads = [
             threading.Thread(target=reader, args=(port, pages, stop, tally))
             for _ in range(args.readers)
         ] + [
-            threading.Thread(target=editor, args=(port, username, visit_pk, stop, tally))
-            for username, visit_pk in assignments.items()
+            threading.Thread(
+                target=editor,
+                args=(port, username, visit_pks, fields[n % len(fields)], stop, tally),
+                kwargs={"refusals_expected": args.same_records},
+            )
+            for n, (username, visit_pks) in enumerate(assignments.items())
         ]
         started = time.monotonic()
         for thread in threads:
             thread.start()
-        time.sleep(args.duration)
+        if redis is not None:
+            run_outage(redis, args.duration, args.redis_stays_down, tally)
+        else:
+            time.sleep(args.duration)
         stop.set()
         for thread in threads:
             thread.join(timeout=60)
         elapsed = time.monotonic() - started
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if redis is not None:
+            redis.kill()
 
-    missing = lost_edits(assignments, tally)
+    lost, overwrites = check_edits(tally)
     reads, edits = tally.latencies["read"], tally.latencies["edit"]
-    saves = sum(len(saved) for saved in tally.acknowledged.values())
+    saves = len(tally.acknowledged)
     database = "SQLite (temporary file)" if not args.database_url else "DATABASE_URL given"
     print(f"Load test: {elapsed:.1f} s against gunicorn ({args.workers} workers), {database}")
     print(f"  readers {args.readers}, editors {len(assignments)}, {len(pages)} public pages")
+    if args.same_records:
+        shared = ", ".join(fields[n % len(fields)] for n in range(len(assignments)))
+        print(f"  same records: {args.records} visits, editors changing {shared}")
     for label, values in (("reads", reads), ("admin saves", edits)):
         rate = len(values) / elapsed if elapsed else 0
         print(
@@ -297,11 +507,28 @@ def main(argv=None):
             f"p95 {percentile(values, 0.95) * 1000:6.1f} ms  "
             f"max {max(values, default=0) * 1000:6.1f} ms"
         )
-    print(f"  acknowledged saves {saves}, errors {len(tally.errors)}, lost edits {len(missing)}")
-    for line in (tally.errors + missing)[:20]:
+    problems = []
+    if redis is not None:
+        phases = tally.reads_by_phase
+        back = "stayed down" if args.redis_stays_down else f"back {phases.get('back', 0)}"
+        print(
+            f"  Redis 127.0.0.1:{redis.port}: good reads with it up {phases.get('before', 0)}, "
+            f"down {phases.get('down', 0)}, {back}; reader errors {tally.reader_errors}"
+        )
+        if not phases.get("down"):
+            problems.append("no page was read successfully while Redis was down")
+    print(
+        f"  acknowledged saves {saves}, refused (changed meanwhile) {len(tally.refused)}, "
+        f"errors {len(tally.errors)}, lost edits {len(lost)}, silent overwrites {len(overwrites)}"
+    )
+    if saves == 0:
+        problems.append("no save was acknowledged")
+    if not reads:
+        problems.append("no page was read")
+    for line in (tally.errors + lost + overwrites + problems)[:20]:
         print(f"    {line}")
     scratch.cleanup()
-    ok = not tally.errors and not missing and saves > 0 and reads
+    ok = not (tally.errors or lost or overwrites or problems)
     print("RESULT:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
 

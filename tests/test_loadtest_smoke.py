@@ -1,32 +1,65 @@
-"""A five-second run of bench/loadtest.py: the script works end to end (the real run is 30 s)."""
+"""
+Short runs of bench/loadtest.py: the script works end to end in each of its modes (the real
+runs are 30 s). Each starts gunicorn (and, for the outage, its own redis-server) on free
+127.0.0.1 ports.
+"""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_load_test_script_runs_readers_and_editors_with_no_error_and_no_lost_edit():
+def load_test(*arguments):
     result = subprocess.run(
-        [
-            sys.executable,
-            "bench/loadtest.py",
-            "--duration",
-            # Long enough for editors to sign in and save even on a loaded 2-core machine.
-            "5",
-            "--readers",
-            "2",
-            "--editors",
-            "2",
-            "--workers",
-            "2",
-        ],
+        [sys.executable, "bench/loadtest.py", "--workers", "2", *arguments],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=180,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "errors 0, lost edits 0" in result.stdout
-    assert "RESULT: PASS" in result.stdout
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_load_test_script_runs_readers_and_editors_with_no_error_and_no_lost_edit():
+    # Five seconds: long enough for editors to sign in and save even on a loaded 2-core machine.
+    code, output = load_test("--duration", "5", "--readers", "2", "--editors", "2")
+    assert code == 0, output
+    assert "errors 0, lost edits 0, silent overwrites 0" in output
+    assert "RESULT: PASS" in output
+
+
+# Not strict: a short run where the two editors happen never to overlap passes even today.
+@pytest.mark.xfail(
+    strict=False,
+    reason="ADMIN helper (issue 9 item 15): optimistic concurrency in the change form",
+)
+def test_editors_on_the_same_visits_lose_nothing_and_overwrite_nothing():
+    # Two editors, two visits, each editor changing its own field of both: their saves
+    # interleave, and each is either kept or refused, never silently undone by the other.
+    code, output = load_test(
+        "--same-records", "--duration", "6", "--readers", "1", "--editors", "2"
+    )
+    assert code == 0, output
+    assert "lost edits 0, silent overwrites 0" in output
+    assert "errors 0," in output
+    assert "RESULT: PASS" in output
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
+@pytest.mark.xfail(
+    strict=True,
+    reason="CACHE helper (issue 9 item 7): the page cache degrades to rendering when Redis fails",
+)
+def test_readers_see_no_error_while_the_page_cache_redis_is_killed_and_restarted():
+    # Redis dies at 2 s and is back at 4 s: reads in all three phases, none failing.
+    code, output = load_test(
+        "--redis-outage", "--duration", "6", "--readers", "2", "--editors", "1"
+    )
+    assert code == 0, output
+    assert "reader errors 0" in output
+    assert "RESULT: PASS" in output
