@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from . import views
 from .converters import IsoDateConverter
-from .interchange import views as interchange_views
+from .exports.views import mission_export
 
 register_converter(IsoDateConverter, "isodate")
 
@@ -11,11 +11,13 @@ app_name = "diary"
 urlpatterns = [
     path("", views.home, name="home"),
     path("missions/<slug:slug>/", views.mission_detail, name="mission"),
-    path("missions/<slug:slug>.ics", views.mission_ics, name="mission_ics"),
-    path("missions/<slug:slug>.json", interchange_views.mission_json, name="mission_json"),
+    # The public formats: one view, the format named by its exporter's identifier.
+    path("missions/<slug:slug>.ics", mission_export, {"identifier": "ics"}, name="mission_ics"),
+    path("missions/<slug:slug>.json", mission_export, {"identifier": "json"}, name="mission_json"),
     path(
         "missions/<slug:slug>/schedule.json",
-        interchange_views.mission_schedule_json,
+        mission_export,
+        {"identifier": "schedule"},
         name="mission_schedule",
     ),
     path("missions/<slug:mission_slug>/<isodate:date>/", views.day_detail, name="day"),

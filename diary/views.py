@@ -13,14 +13,12 @@ from typing import NamedTuple
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from .caching import public_page
-from .calendar import mission_calendar
 from .models import Agreement, Day, Mission, Organisation, Person, Visit
 from .models.loading import attach_details, attach_organisations, attach_people
 from .search import SearchForm
@@ -270,19 +268,6 @@ def agreement_detail(request, slug):
         "implementations": related["implementations"],
     }
     return render(request, "diary/agreement_detail.html", context)
-
-
-def mission_ics(request, slug):
-    mission = get_object_or_404(_missions(request), slug=slug)
-    return HttpResponse(
-        mission_calendar(mission, request.build_absolute_uri),
-        content_type="text/calendar; charset=utf-8",
-        headers={
-            "Content-Disposition": content_disposition_header(
-                as_attachment=True, filename=f"{mission.slug}.ics"
-            )
-        },
-    )
 
 
 @public_page

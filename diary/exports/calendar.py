@@ -27,7 +27,7 @@ import datetime
 
 from icalendar import Calendar, Event
 
-from .models import Visit
+from ..models import Visit
 
 PRODID = "-//Mission Tracker//Mission diary//EN"
 UID_DOMAIN = "missiontracker"

@@ -1,0 +1,61 @@
+"""The public formats of a published mission, one exporter each, by identifier."""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from ..interchange.schedule import mission_schedule
+from .base import BaseExporter
+from .calendar import mission_calendar
+from .public_json import mission_document
+
+
+class JsonDocumentExporter(BaseExporter):
+    """A JSON document, readable as it is: UTF-8 rather than \\u escapes, indented."""
+
+    media_type = "application/json"
+
+    def document(self) -> dict:
+        raise NotImplementedError
+
+    def render(self) -> bytes:
+        text = json.dumps(self.document(), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+        return text.encode()
+
+
+class MissionJsonExporter(JsonDocumentExporter):
+    """The documented, versioned JSON of the mission (docs/public-json.md)."""
+
+    identifier = "json"
+    filename_suffix = ".json"
+
+    def document(self):
+        return mission_document(self.mission, self.absolute_url)
+
+
+class ScheduleExporter(JsonDocumentExporter):
+    """The c3voc schedule conference apps read (Giggity, EventFahrplan, ConfClerk)."""
+
+    identifier = "schedule"
+    filename_suffix = "-schedule.json"
+
+    def document(self):
+        return mission_schedule(self.mission, self.absolute_url)
+
+
+class CalendarExporter(BaseExporter):
+    """The dated visits as an iCalendar feed to subscribe to (RFC 5545)."""
+
+    identifier = "ics"
+    media_type = "text/calendar; charset=utf-8"
+    filename_suffix = ".ics"
+    as_attachment = True
+
+    def render(self):
+        return mission_calendar(self.mission, self.absolute_url)
+
+
+EXPORTERS = {
+    exporter.identifier: exporter
+    for exporter in (MissionJsonExporter, ScheduleExporter, CalendarExporter)
+}
