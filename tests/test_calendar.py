@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
+from icalendar.parser import unescape_backslash
 
 from diary.models import Agreement, Mission, Visit
 
@@ -169,3 +170,58 @@ def test_feed_is_built_in_a_fixed_number_of_queries(client, demo):
         make_visit(demo, day=day, people=[make_person()], organisations=[make_organisation()])
     assert feed_queries() == (few, 12)
     assert few <= 7
+
+
+# Text as an editor may type it: separators RFC 5545 reserves, a backslash, and paragraph
+# breaks from three kinds of keyboard (CRLF, LF, a bare CR).
+AWKWARD = "Talks, lunch; notes \\ a path\r\nSecond paragraph\nThird\rFourth"
+# What a reader gets back: iCalendar has one line break, so CRLF and CR come back as LF.
+AWKWARD_READ = "Talks, lunch; notes \\ a path\nSecond paragraph\nThird\nFourth"
+
+
+@pytest.fixture
+def awkward_mission(db):
+    mission = make_mission(title=AWKWARD, summary=AWKWARD)
+    make_visit(
+        mission,
+        day=make_day(mission),
+        title=AWKWARD,
+        summary=AWKWARD,
+        site_name=AWKWARD,
+        city="Tokyo, Minato; 港区",
+    )
+    return mission
+
+
+def test_awkward_text_round_trips_through_icalendar(client, awkward_mission):
+    response = fetch_feed(client, awkward_mission)
+    calendar = Calendar.from_ical(response.content)
+    (event,) = calendar.events
+    assert str(event["SUMMARY"]) == AWKWARD_READ
+    assert str(event["LOCATION"]) == f"{AWKWARD_READ}, Tokyo, Minato; 港区"
+    assert str(event["DESCRIPTION"]) == AWKWARD_READ
+    assert str(calendar["DESCRIPTION"]) == AWKWARD_READ
+    # icalendar parses the calendar's name properties as unknown values, kept as written:
+    # unescape them as TEXT, as a reader that knows them does.
+    for name in ("NAME", "X-WR-CALNAME", "X-WR-CALDESC"):
+        assert unescape_backslash(calendar[name].to_ical().decode()) == AWKWARD_READ
+
+
+def test_no_raw_line_break_or_separator_reaches_the_feed(client, awkward_mission):
+    content = fetch_feed(client, awkward_mission).content
+    lines = content.split(b"\r\n")
+    assert lines[-1] == b""  # every line ends in CRLF, ...
+    assert not any(b"\r" in line or b"\n" in line for line in lines)  # ... and only there
+    for name in (b"NAME", b"X-WR-CALNAME", b"X-WR-CALDESC", b"SUMMARY"):
+        (line,) = [line for line in lines if line.startswith(name + b":")]
+        assert line.startswith(name + b":Talks\\, lunch\\; notes \\\\ a path\\nSecond")
+    assert all(len(line) <= 75 for line in lines)  # folded, as RFC 5545 §3.1 asks
+
+
+def test_vobject_reads_the_calendars_name_and_description_whole(client, awkward_mission):
+    vobject = pytest.importorskip("vobject")
+    calendar = vobject.readOne(fetch_feed(client, awkward_mission).content.decode())
+    assert calendar.contents["x-wr-calname"][0].value == AWKWARD_READ
+    assert calendar.contents["name"][0].value == AWKWARD_READ
+    assert calendar.contents["x-wr-caldesc"][0].value == AWKWARD_READ
+    assert calendar.vevent.summary.value == AWKWARD_READ

@@ -25,7 +25,7 @@ Choices a subscriber will notice:
 
 import datetime
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from ..models import Visit
 
@@ -86,6 +86,14 @@ def visit_event(visit, stamp, absolute_url):
     return event
 
 
+def calendar_texts(mission):
+    """The calendar's own name and description, as (property, text) pairs."""
+    texts = [("NAME", mission.title), ("X-WR-CALNAME", mission.title)]
+    if mission.summary:
+        texts += [("DESCRIPTION", mission.summary), ("X-WR-CALDESC", mission.summary)]
+    return texts
+
+
 def dated_visits(mission):
     return Visit.objects.filter(mission=mission, day__isnull=False).with_details()
 
@@ -100,12 +108,16 @@ def mission_calendar(mission, absolute_url):
     calendar = Calendar.new(
         prodid=PRODID,
         uid=str(mission.uuid),
-        name=mission.title,
         url=absolute_url(mission.get_absolute_url()),
         refresh_interval=REFRESH_INTERVAL,
     )
-    if mission.summary:
-        calendar.description = mission.summary
+    # icalendar 7.3's `name` and `description` setters store NAME, X-WR-CALNAME and
+    # X-WR-CALDESC as unknown values, written raw: a comma or semicolon then splits the
+    # value for readers such as vobject, and a line break is refused (500). They are TEXT
+    # (RFC 7986 §5.1; the X-WR- names as clients read them): vText escapes , ; \ and line
+    # breaks as RFC 5545 §3.3.11 requires, and the serializer folds long lines.
+    for name, text in calendar_texts(mission):
+        calendar.add(name, vText(text))
     # X-WR-TIMEZONE is what Google Calendar and Apple Calendar read as the calendar's zone.
     calendar.add("X-WR-TIMEZONE", mission.timezone)
     stamp = feed_stamp(mission)
