@@ -93,3 +93,28 @@ def make_draft_world():
         "visit": visit,
         "agreement": agreement,
     }
+
+
+def drop_same_mission_checks():
+    """
+    Drop the database's same-mission checks (migration 0008) inside the test's transaction,
+    which rolls the drop back afterwards: the only way to build the inconsistent rows that
+    older data may hold, to prove the pages survive them.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname FROM pg_constraint"
+                " WHERE conname LIKE 'diary\\_%\\_same\\_mission'"
+            )
+            for table, name in cursor.fetchall():
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND name LIKE 'diary\\_%\\_same\\_mission%' ESCAPE '\\'"
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER "{name}"')

@@ -162,7 +162,8 @@ def test_agreement_date_contradicting_its_day_is_a_form_error():
 
 def test_agreement_on_another_missions_day_is_a_form_error():
     mission, other = make_mission(), make_mission()
-    agreement = make_agreement(mission, signed_day=make_day(other))
+    agreement = make_agreement(mission)
+    agreement.signed_day = make_day(other)
     with pytest.raises(ValidationError) as excinfo:
         agreement.full_clean()
     assert "signed_day" in excinfo.value.message_dict

@@ -141,25 +141,39 @@ def _depths(parents_of: dict[int, set[int]], key) -> dict[int, int]:
     loaddata defers such many-to-many references, and our importer sets them last anyway.
     Nodes are walked in `key` (UUID) order, never database-id order, so where a loop is cut
     is the same on every instance.
+
+    A depth-first walk with its own stack, not recursion: a chain thousands deep (which older
+    data may hold) must not hit Python's recursion limit.
     """
     depth: dict[int, int] = {}
     in_progress: set[int] = set()
 
-    def visit(node: int) -> int:
-        if node in depth:
-            return depth[node]
-        in_progress.add(node)
-        deepest = -1
-        for parent in sorted(parents_of.get(node, set()) & parents_of.keys(), key=key):
-            if parent in in_progress:
-                continue
-            deepest = max(deepest, visit(parent))
-        in_progress.discard(node)
-        depth[node] = deepest + 1
-        return depth[node]
+    def parents(node):
+        return iter(sorted(parents_of.get(node, set()) & parents_of.keys(), key=key))
 
-    for node in sorted(parents_of, key=key):
-        visit(node)
+    for root in sorted(parents_of, key=key):
+        if root in depth:
+            continue
+        # Each frame: a node, the parents still to look at, the deepest parent seen so far.
+        stack = [(root, parents(root), -1)]
+        in_progress.add(root)
+        while stack:
+            node, pending, deepest = stack[-1]
+            for parent in pending:
+                if parent in depth:
+                    deepest = max(deepest, depth[parent])
+                elif parent not in in_progress:
+                    stack[-1] = (node, pending, deepest)
+                    stack.append((parent, parents(parent), -1))
+                    in_progress.add(parent)
+                    break
+            else:
+                stack.pop()
+                in_progress.discard(node)
+                depth[node] = deepest + 1
+                if stack:
+                    above, above_pending, above_deepest = stack[-1]
+                    stack[-1] = (above, above_pending, max(above_deepest, depth[node]))
     return depth
 
 

@@ -2,15 +2,29 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Value
+from django.db.models import Exists, OuterRef, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import SUMMARY_MAX_LENGTH, BoundedTextField, DiaryModel, DiaryQuerySet
+from .base import (
+    SUMMARY_MAX_LENGTH,
+    BoundedTextField,
+    DiaryModel,
+    DiaryQuerySet,
+    date_in_range,
+    validate_diary_date,
+)
 from .directory import Organisation
 from .mission import Day, Mission, Visit
 from .source import Source
+
+
+class CooperationAreaQuerySet(DiaryQuerySet):
+    def published(self):
+        return self.filter(
+            Exists(Agreement.objects.published().filter(areas=OuterRef("pk")))
+        )
 
 
 class CooperationArea(DiaryModel):
@@ -19,6 +33,7 @@ class CooperationArea(DiaryModel):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
 
+    objects = CooperationAreaQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -71,6 +86,7 @@ class Agreement(DiaryModel):
         _("signed on"),
         null=True,
         blank=True,
+        validators=[validate_diary_date],
         help_text=_("Leave empty if the source does not say."),
     )
     signed_day = models.ForeignKey(
@@ -115,6 +131,7 @@ class Agreement(DiaryModel):
         ordering = ["mission", models.F("signed_on").asc(nulls_last=True), "title"]
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
+        constraints = [date_in_range("signed_on", "agreement_signed_on_in_range")]
 
     def __str__(self):
         return self.title

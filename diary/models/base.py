@@ -1,9 +1,14 @@
 """What every diary record shares: a UUID that outlives databases, used as its natural key."""
 
+import datetime
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 # Upper bounds on what staff may type into one text box, checked by full_clean() (so by the
 # admin's forms and by fixture imports alike) with a message naming the limit. Generous (the longest text in the demo is under 3,000 characters)
@@ -11,6 +16,36 @@ from django.db import models
 SUMMARY_MAX_LENGTH = 5_000
 ACCOUNT_MAX_LENGTH = 50_000
 SOURCE_TEXT_MAX_LENGTH = 200_000
+
+
+# Every date the diary holds falls in the era of spaceflight and this century. A typo such as
+# year 9999 would otherwise be stored, and then break the calendar and schedule exports
+# (a date plus a day overflows Python's datetime).
+EARLIEST_DATE = datetime.date(1957, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+
+
+def validate_diary_date(value):
+    if value is not None and not (EARLIEST_DATE <= value <= LATEST_DATE):
+        raise ValidationError(
+            _("%(value)s is outside the dates the diary accepts (%(earliest)s to %(latest)s)."),
+            params={
+                "value": value.isoformat(),
+                "earliest": date_format(EARLIEST_DATE, "DATE_FORMAT"),
+                "latest": date_format(LATEST_DATE, "DATE_FORMAT"),
+            },
+            code="date_out_of_range",
+        )
+
+
+def date_in_range(field, name):
+    """The database's copy of validate_diary_date, for one date column (empty is fine)."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__gte": EARLIEST_DATE, f"{field}__lte": LATEST_DATE}),
+        name=name,
+        violation_error_message=_("Dates must fall between 1957-01-01 and 2100-12-31."),
+    )
 
 
 class BoundedTextField(models.TextField):
@@ -28,6 +63,17 @@ class BoundedTextField(models.TextField):
 class DiaryQuerySet(models.QuerySet):
     def get_by_natural_key(self, uuid):
         return self.get(uuid=uuid)
+
+    def published(self):
+        """What anyone may see: each model says how it belongs to published missions."""
+        raise NotImplementedError(f"{self.model.__name__} says nothing about publication.")
+
+    def visible_to(self, user):
+        """
+        The one visibility rule of every page and export: staff preview drafts, everyone
+        else sees what published missions show.
+        """
+        return self.all() if user.is_staff else self.published()
 
 
 class DiaryModel(models.Model):

@@ -9,6 +9,10 @@ from simple_history.models import HistoricalRecords
 
 from .base import DiaryModel, DiaryQuerySet
 
+# "Part of" chains are short in life (a centre, part of an agency, part of a ministry). Past
+# this many levels, a chain is a mistake or an attack, and walking it costs a query a level.
+MAX_ORGANISATION_DEPTH = 10
+
 
 class OrganisationQuerySet(DiaryQuerySet):
     def published(self):
@@ -21,6 +25,7 @@ class OrganisationQuerySet(DiaryQuerySet):
             | Exists(Agreement.objects.published().filter(parties=OuterRef("pk")))
             | Exists(Mission.objects.published().filter(lead_organisation=OuterRef("pk")))
             | Exists(Visit.objects.published().filter(people__organisation=OuterRef("pk")))
+            | Exists(Mission.objects.published().filter(delegation__organisation=OuterRef("pk")))
         )
 
 
@@ -89,20 +94,56 @@ class Organisation(DiaryModel):
 
     def clean(self):
         super().clean()
-        # Walk up the chain: a loop (A part of B part of A) would make "part of" meaningless.
-        seen = {self.pk} if self.pk else set()
-        ancestor = self.parent
-        while ancestor is not None:
-            if ancestor.pk in seen or ancestor is self:
-                raise ValidationError(
-                    {"parent": _("An organisation cannot be part of itself, even indirectly.")}
-                )
-            seen.add(ancestor.pk)
-            ancestor = ancestor.parent
+        if self.parent_id is not None:
+            self._check_chain()
         if self.native_name and not self.native_language:
             raise ValidationError(
                 {"native_language": _("Say which language the own-language name is in.")}
             )
+
+
+    def _check_chain(self):
+        """
+        No loop (A part of B part of A) and no chain longer than MAX_ORGANISATION_DEPTH,
+        counting the levels above this organisation and those already below it. Both walks
+        stop at the limit, so a chain built badly before this rule costs no more to refuse.
+        """
+        limit = MAX_ORGANISATION_DEPTH
+        too_deep = ValidationError(
+            {
+                "parent": _(
+                    "An organisation can be at most %(limit)s levels deep in a “part of” chain."
+                )
+                % {"limit": limit}
+            },
+            code="organisation_too_deep",
+        )
+        loop = ValidationError(
+            {"parent": _("An organisation cannot be part of itself, even indirectly.")},
+            code="organisation_loop",
+        )
+        above, ancestor_id = 0, self.parent_id
+        ancestors = set()
+        while ancestor_id is not None:
+            if ancestor_id == self.pk or ancestor_id in ancestors:
+                raise loop
+            ancestors.add(ancestor_id)
+            above += 1
+            if above >= limit:
+                raise too_deep
+            ancestor_id = (
+                Organisation.objects.filter(pk=ancestor_id)
+                .values_list("parent_id", flat=True)
+                .first()
+            )
+        below, level = 0, {self.pk} if self.pk else set()
+        while level:
+            level = set(Organisation.objects.filter(parent__in=level).values_list("pk", flat=True))
+            if level & ancestors:
+                raise loop
+            below += bool(level)
+            if above + 1 + below > limit:
+                raise too_deep
 
 
 class PersonQuerySet(DiaryQuerySet):

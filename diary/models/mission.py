@@ -17,6 +17,8 @@ from .base import (
     BoundedTextField,
     DiaryModel,
     DiaryQuerySet,
+    date_in_range,
+    validate_diary_date,
 )
 from .directory import Organisation, Person
 from .source import Source
@@ -34,10 +36,6 @@ def validate_timezone(value):
 class MissionQuerySet(DiaryQuerySet):
     def published(self):
         return self.filter(status=Mission.Status.PUBLISHED)
-
-    def visible_to(self, user):
-        """Staff preview drafts; everyone else sees published missions only."""
-        return self.all() if user.is_staff else self.published()
 
     def itinerary(self, slug):
         """The mission's whole itinerary in a fixed number of queries, or None (see itinerary.py)."""
@@ -64,8 +62,8 @@ class Mission(DiaryModel):
             "IANA name of the host country's zone, e.g. Asia/Tokyo. Times are shown in it."
         ),
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = models.DateField(_("start date"), validators=[validate_diary_date])
+    end_date = models.DateField(_("end date"), validators=[validate_diary_date])
     lead_organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("leading organisation"),
@@ -111,6 +109,8 @@ class Mission(DiaryModel):
                 name="mission_dates_ordered",
                 violation_error_message=_("The mission cannot end before it starts."),
             ),
+            date_in_range("start_date", "mission_start_date_in_range"),
+            date_in_range("end_date", "mission_end_date_in_range"),
         ]
 
     def __str__(self):
@@ -159,7 +159,11 @@ class Day(DiaryModel):
     mission = models.ForeignKey(
         Mission, verbose_name=_("mission"), on_delete=models.CASCADE, related_name="days"
     )
-    date = models.DateField(_("date"), help_text=_("Must fall within the mission's dates."))
+    date = models.DateField(
+        _("date"),
+        validators=[validate_diary_date],
+        help_text=_("Must fall within the mission's dates."),
+    )
     title = models.CharField(_("title"), max_length=200, blank=True)
     summary = BoundedTextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
 
@@ -176,6 +180,7 @@ class Day(DiaryModel):
                 name="day_unique_per_mission",
                 violation_error_message=_("This mission already has a day on this date."),
             ),
+            date_in_range("date", "day_date_in_range"),
         ]
 
     def __str__(self):
@@ -203,6 +208,28 @@ class Day(DiaryModel):
                     "date": _("%(date)s is outside the mission's dates (%(start)s to %(end)s).")
                     % {"date": self.date, "start": mission.start_date, "end": mission.end_date}
                 }
+            )
+        if mission and self.pk:
+            self._check_records_stay_with_mission()
+
+    def _check_records_stay_with_mission(self):
+        """
+        What was recorded on this day belongs to its mission: moving the day to another one
+        would carry a draft's visits onto a published itinerary, or leave them dangling.
+        """
+        visits = self.visits.exclude(mission_id=self.mission_id).count()
+        agreements = self.agreements.exclude(mission_id=self.mission_id).count()
+        if visits or agreements:
+            raise ValidationError(
+                {
+                    "mission": _(
+                        "A day that has visits or agreements cannot change mission: "
+                        "%(visits)s visits and %(agreements)s agreements are recorded on this "
+                        "one. Move or delete them first."
+                    )
+                    % {"visits": visits, "agreements": agreements}
+                },
+                code="day_has_records",
             )
 
 
@@ -339,5 +366,33 @@ class Visit(DiaryModel):
             errors["ends_at"] = _("A visit cannot end before it starts.")
         if (self.starts_at or self.ends_at) and not self.day_id:
             errors["day"] = _("A time needs a day: set the day or clear the times.")
+        if self.pk and self.mission_id:
+            self._check_agreements_stay_with_visit(errors)
         if errors:
             raise ValidationError(errors)
+
+    def _check_agreements_stay_with_visit(self, errors):
+        """The agreements signed during this visit keep its mission and its day."""
+        signed = self.agreements.order_by("title")
+        elsewhere = [a.title for a in signed.exclude(mission_id=self.mission_id)]
+        if elsewhere:
+            errors.setdefault(
+                "mission",
+                _(
+                    "Agreements signed during this visit belong to its mission (%(titles)s): "
+                    "move them, or record them as signed elsewhere, first."
+                )
+                % {"titles": ", ".join(elsewhere)},
+            )
+        if self.day_id:
+            other_day = signed.filter(signed_day__isnull=False).exclude(signed_day=self.day_id)
+            titles = [a.title for a in other_day]
+            if titles:
+                errors.setdefault(
+                    "day",
+                    _(
+                        "Agreements signed during this visit are recorded on another day "
+                        "(%(titles)s): change their day first."
+                    )
+                    % {"titles": ", ".join(titles)},
+                )
