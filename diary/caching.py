@@ -12,37 +12,69 @@ readers that accept it, as every browser does.
 Two parts:
 - `public_page`, a view decorator, marks which pages may be shared: only public views, only
   for readers with no session or other telling cookie, and only a response that sets no
-  cookie and embeds no CSRF token. Admin, exports and feeds are not decorated: never cached.
+  cookie and embeds no CSRF token. `public_page(params=("page",))` names the query
+  parameters the view reads; a request with any other is rendered, never stored.
 - `PublicPageCacheMiddleware`, high in MIDDLEWARE, stores marked pages as the rest of the
   stack finished them (security headers and all) and answers later requests for them before
   that stack runs: a cached page costs little more than a constant response.
+
+Two layers: each process keeps recent pages in its own memory (bounded), in front of
+CACHES["default"] (Redis when several machines share pages). A page stored under a content
+version can never be stale, so a local hit needs no trip to Redis. What is stored in Redis is
+JSON (bodies in base64), read through a serializer that never unpickles: whoever can write to
+Redis cannot run code in the app. A cache that fails or hangs is skipped for a few seconds
+and pages are rendered meanwhile: the cache is an optimisation, never a reason to fail.
+
+Only canonical requests are stored, so the number of entries is bounded by the content, not
+by what clients send: a Host allowed by ALLOWED_HOSTS, in lower case, with no port or this
+server's own port (the pages' absolute links carry it); declared query parameters only, each
+once, in the form the site's own links use; the language taken from the address, as
+LocaleMiddleware takes it (Accept-Language and the language cookie choose nothing here).
 
 Only anonymous readers share pages. Staff, and anyone carrying a session, get a freshly
 rendered page.
 """
 
+import base64
 import functools
 import gzip
 import hashlib
+import logging
 import re
-from functools import wraps
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
+from django.http.request import split_domain_port
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
 from .models import ContentVersion
 
+logger = logging.getLogger(__name__)
+
 PAGE_CACHE_ALIAS = "default"
 KEY_PREFIX = "diary:page"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# How long a page stays in the shared cache: old versions' pages are never read again, so
+# this only bounds how long they occupy memory Redis could not free otherwise.
+SHARED_TIMEOUT_SECONDS = 3600
+# After the shared cache failed once, this process leaves it alone for this long, so a hung
+# Redis costs one short timeout per few seconds rather than one per request.
+SHARED_RETRY_SECONDS = 5
+STORED_FORMAT = 1
 
 
 def _harmless_cookies():
-    """Cookies that cannot change what an anonymous reader is shown, but for its language."""
+    """Cookies that cannot change what an anonymous reader is shown."""
     return {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
 
 
@@ -78,29 +110,85 @@ def _content_version(request):
     return request.content_version
 
 
+def page_language(request):
+    """
+    (language, whether the address alone chose it), decided as LocaleMiddleware decides.
+
+    With i18n_patterns and an unprefixed default language, every address names its language
+    (no prefix: LANGUAGE_CODE), so neither Accept-Language nor the cookie changes the page.
+    Otherwise the language comes from the request, normalised to one of LANGUAGES.
+    """
+    urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+    i18n_patterns_used, prefixed_default = is_language_prefix_patterns_used(urlconf)
+    from_path = translation.get_language_from_path(request.path_info)
+    if i18n_patterns_used and from_path:
+        return from_path, True
+    if i18n_patterns_used and not prefixed_default:
+        return settings.LANGUAGE_CODE, True
+    return translation.get_language_from_request(request, check_path=i18n_patterns_used), False
+
+
+def _canonical_host(request):
+    """The validated Host when a clean request would send it, else None."""
+    host = request.get_host()  # DisallowedHost (answered 400) unless ALLOWED_HOSTS has it
+    _, port = split_domain_port(host)
+    if host != host.lower() or (port and port != str(request.get_port())):
+        return None
+    return host
+
+
+def _canonical_query(request, params):
+    """True when the query holds declared parameters only, once each, as our links write them."""
+    query = request.GET
+    return (
+        all(name in params and len(query.getlist(name)) == 1 for name in query)
+        and request.META.get("QUERY_STRING", "") == query.urlencode()
+    )
+
+
 def page_validators(request, version, changed_at):
-    """(cache key, ETag, Last-Modified timestamp) of this page at this content version."""
-    # Keyed on what chooses the page's language (path prefix, cookie, Accept-Language) rather
-    # than on the language itself, which is only known further down the middleware stack.
+    """(cache key, ETag) of this page at this content version."""
     # changed_at (Unix seconds) is in the key too: should the version row ever be reset (a
     # database flushed and refilled), its numbers repeat but its times do not.
     page = "\n".join(
         [
             f"{version} {changed_at}",
             code_release(),
+            request.scheme,
+            request.get_host(),
             request.get_full_path(),
-            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
-            request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+            page_language(request)[0],
         ]
     )
     digest = hashlib.sha256(page.encode()).hexdigest()[:24]
-    return f"{KEY_PREFIX}:{digest}", f'"{version}-{digest}"', changed_at or None
+    return f"{KEY_PREFIX}:{digest}", f'"{version}-{digest}"'
 
 
-def public_page(view):
-    """Let the page cache share this view's pages among anonymous readers."""
+def last_modified(changed_at, now=None):
+    """
+    The Last-Modified to send, or None while the change is as recent as this second.
 
-    @wraps(view)
+    HTTP dates have one-second resolution: a page from a second that saw a change may be
+    older than another page of that same second, so it gets no date (its ETag still
+    validates it). A date is thus never later than the response's Date, and two versions
+    never share one.
+    """
+    now = int(time.time()) if now is None else now
+    return changed_at if 0 < changed_at < now else None
+
+
+def public_page(view=None, *, params=()):
+    """
+    Let the page cache share this view's pages among anonymous readers.
+
+    `params`: the query parameters the view reads (e.g. ("page",)); a request carrying any
+    other is answered as rendered and not stored.
+    """
+    if view is None:
+        return functools.partial(public_page, params=frozenset(params))
+    params = frozenset(params)
+
+    @functools.wraps(view)
     def public_view(request, *args, **kwargs):
         if not _is_shared_reader(request):
             return view(request, *args, **kwargs)
@@ -115,25 +203,160 @@ def public_page(view):
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # the page embeds a token
             and not (session is not None and session.modified)
         ):
-            response.shared_at_version = version
+            response.shared_page = (version, params)
         return response
 
     return public_view
 
 
-def _storable(response):
-    """The page, plain and gzipped: compressed once per content version, not per request."""
-    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-    return response.content, gzip.compress(response.content, mtime=0), headers
+@dataclass(frozen=True)
+class StoredPage:
+    """A finished page: its body plain and gzipped, and its headers but the validators."""
+
+    content: bytes
+    compressed: bytes
+    headers: dict
+
+    @classmethod
+    def of(cls, response):
+        skip = {"content-length", "etag", "last-modified"}
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in skip}
+        content = response.content
+        return cls(content, gzip.compress(content, mtime=0), headers)
+
+    @property
+    def size(self):
+        return len(self.content) + len(self.compressed)
+
+    def encode(self):
+        """Plain JSON for the shared cache: nothing in it can execute when read."""
+        return {
+            "format": STORED_FORMAT,
+            "content": base64.b64encode(self.content).decode(),
+            "compressed": base64.b64encode(self.compressed).decode(),
+            "headers": self.headers,
+        }
+
+    @classmethod
+    def decode(cls, value):
+        """The page read back from the shared cache, or None for anything else."""
+        try:
+            if value["format"] != STORED_FORMAT:
+                return None
+            headers = {str(k): str(v) for k, v in value["headers"].items()}
+            return cls(
+                base64.b64decode(value["content"], validate=True),
+                base64.b64decode(value["compressed"], validate=True),
+                headers,
+            )
+        except (TypeError, KeyError, AttributeError, ValueError):
+            logger.warning("Ignored a malformed page in the shared cache")
+            return None
+
+    def response(self, request, etag, modified):
+        """The page in the encoding the reader accepts, with that representation's ETag."""
+        content, headers = self.content, dict(self.headers)
+        if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            content, etag = self.compressed, f'{etag[:-1]}-gzip"'
+            headers["Content-Encoding"] = "gzip"
+        headers.update({"ETag": etag, "Content-Length": len(content)})
+        if modified is not None:
+            headers["Last-Modified"] = http_date(modified)
+        response = HttpResponse(content, headers=headers)
+        return get_conditional_response(
+            request, etag=etag, last_modified=modified, response=response
+        )
 
 
-def _response_from(stored, request, etag):
-    """The stored page in the encoding the reader accepts, and that representation's ETag."""
-    content, compressed, headers = stored
-    if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
-        content, etag = compressed, f'{etag[:-1]}-gzip"'
-        headers = {**headers, "Content-Encoding": "gzip", "ETag": etag}
-    return HttpResponse(content, headers={**headers, "Content-Length": len(content)}), etag
+class LocalPages:
+    """
+    This process's recent pages, least recently used dropped first past `max_bytes`.
+
+    Written out rather than a LocMemCache: that would pickle every page on each read and
+    write, and bounds entries, not bytes.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.pages = OrderedDict()
+        self.lock = threading.Lock()  # gthread workers serve several requests at once
+
+    def get(self, key):
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def set(self, key, page):
+        if page.size > self.max_bytes:
+            return
+        with self.lock:
+            previous = self.pages.pop(key, None)
+            if previous is not None:
+                self.size -= previous.size
+            self.pages[key] = page
+            self.size += page.size
+            while self.size > self.max_bytes:
+                _, dropped = self.pages.popitem(last=False)
+                self.size -= dropped.size
+
+
+class SharedPages:
+    """CACHES["default"], left alone for a few seconds whenever it fails."""
+
+    def __init__(self, alias):
+        self.alias = alias
+        self.retry_at = 0.0
+
+    def _cache(self):
+        cache = caches[self.alias]
+        # The default in-process cache would only hold a second copy of the local layer.
+        if isinstance(cache, LocMemCache) or time.monotonic() < self.retry_at:
+            return None
+        return cache
+
+    def _failed(self, action, error):
+        self.retry_at = time.monotonic() + SHARED_RETRY_SECONDS
+        logger.warning(
+            "Page cache %r failed to %s (%s: %s); pages are rendered without it for %d s",
+            self.alias,
+            action,
+            type(error).__name__,
+            error,
+            SHARED_RETRY_SECONDS,
+        )
+
+    def get(self, key):
+        cache = self._cache()
+        if cache is None:
+            return None
+        try:
+            value = cache.get(key)
+        except Exception as error:  # any failure of an optimisation degrades to rendering
+            self._failed("read", error)
+            return None
+        return None if value is None else StoredPage.decode(value)
+
+    def set(self, key, page):
+        cache = self._cache()
+        if cache is None:
+            return
+        try:
+            cache.set(key, page.encode(), SHARED_TIMEOUT_SECONDS)
+        except Exception as error:
+            self._failed("store", error)
+
+
+def _without_vary(response, header):
+    vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
+    kept = [v for v in vary if v.lower() != header.lower()]
+    if len(kept) != len(vary):
+        if kept:
+            response["Vary"] = ", ".join(kept)
+        else:
+            del response["Vary"]
 
 
 class PublicPageCacheMiddleware:
@@ -146,37 +369,42 @@ class PublicPageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        # Paths this process has seen a public view answer: only those cost a cache lookup.
-        self.public_paths = set()
+        # Paths this process has seen a public view answer, with the query parameters that
+        # view declared: only those cost a cache lookup.
+        self.public_paths = {}
+        self.local = LocalPages(settings.PAGE_CACHE_LOCAL_BYTES)
+        self.shared = SharedPages(PAGE_CACHE_ALIAS)
 
     def __call__(self, request):
         if not _is_shared_reader(request):
             return self.get_response(request)
-        cache = caches[PAGE_CACHE_ALIAS]
-        if request.path in self.public_paths:
-            key, etag, last_modified = page_validators(request, *_content_version(request))
-            stored = cache.get(key)
+        # Validated before any cached answer: a Host not in ALLOWED_HOSTS gets its 400.
+        host = _canonical_host(request)
+        params = self.public_paths.get(request.path)
+        if host and params is not None and _canonical_query(request, params):
+            version = _content_version(request)
+            key, etag = page_validators(request, *version)
+            stored = self.local.get(key)
+            if stored is None:
+                stored = self.shared.get(key)
+                if stored is not None:
+                    self.local.set(key, stored)
             if stored is not None:
-                return self._answer(request, stored, etag, last_modified)
+                return stored.response(request, etag, last_modified(version[1]))
         response = self.get_response(request)
-        version = getattr(response, "shared_at_version", None)
-        if version is None or response.cookies:
+        shared = getattr(response, "shared_page", None)
+        if shared is None or response.cookies:
             return response
-        key, etag, last_modified = page_validators(request, *version)
-        response["ETag"] = etag
-        if last_modified is not None:
-            response["Last-Modified"] = http_date(last_modified)
+        version, params = shared
+        self.public_paths[request.path] = params
+        if page_language(request)[1]:  # the address chose the language, not the header
+            _without_vary(response, "Accept-Language")
         # Browsers keep the page but ask each time: a 304 until the content changes.
         patch_cache_control(response, no_cache=True)
         patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
-        stored = _storable(response)
-        cache.set(key, stored)
-        self.public_paths.add(request.path)
-        return self._answer(request, stored, etag, last_modified)
-
-    @staticmethod
-    def _answer(request, stored, etag, last_modified):
-        response, etag = _response_from(stored, request, etag)
-        return get_conditional_response(
-            request, etag=etag, last_modified=last_modified, response=response
-        )
+        key, etag = page_validators(request, *version)
+        stored = StoredPage.of(response)
+        if host and _canonical_query(request, params):
+            self.local.set(key, stored)
+            self.shared.set(key, stored)
+        return stored.response(request, etag, last_modified(version[1]))

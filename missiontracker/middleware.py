@@ -1,12 +1,34 @@
-"""Guards in front of every view: oversized requests and an unreachable database."""
+"""Guards in front of every view: odd methods, oversized requests, an unreachable database."""
 
 import logging
 
 from django.conf import settings
+from django.http import HttpResponseNotAllowed
 
 from .errors import DATABASE_ERRORS, request_too_large, service_unavailable
 
 logger = logging.getLogger(__name__)
+
+
+class MethodLimitMiddleware:
+    """
+    Answer 405, in a few bytes, to methods no view of this site handles (TRACE, PUT, …).
+
+    Function views would otherwise render a whole page for any method: TRACE is a
+    cross-site-tracing probe, and no method but these four is ever meant.
+    """
+
+    ALLOWED = ("GET", "HEAD", "POST", "OPTIONS")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in self.ALLOWED:
+            response = HttpResponseNotAllowed(self.ALLOWED)
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
 
 
 class RequestSizeLimitMiddleware:

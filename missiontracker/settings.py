@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from missiontracker import backing_services
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -21,14 +23,25 @@ DEBUG = env.bool("DEBUG", default=False)
 
 # A key anyone can read in this file is only good for a developer's laptop.
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-do-not-deploy"
+# The value .env.example shows: copying the example file must not give a working server.
+PLACEHOLDER_SECRET_KEY = "change-me-to-a-long-random-value-of-fifty-characters-or-more"
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
-    if not DEBUG:
+if not DEBUG:
+    # The same bar as `check --deploy` (security.W009: at least 50 characters, 5 distinct),
+    # enforced at start-up, since gunicorn starts without running the checks.
+    if not SECRET_KEY or SECRET_KEY in (DEVELOPMENT_SECRET_KEY, PLACEHOLDER_SECRET_KEY):
+        problem = "missing, or is the development key or .env.example's placeholder"
+    elif len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        problem = "too short or too simple (at least 50 characters, 5 different ones)"
+    else:
+        problem = None
+    if problem:
         raise ImproperlyConfigured(
-            "SECRET_KEY is missing or is the development key, and DEBUG is off. "
-            "Set SECRET_KEY to a long random value in the environment or in .env "
-            "(see .env.example), or set DEBUG=true for local development."
+            f"SECRET_KEY is {problem}, and DEBUG is off. Set SECRET_KEY to a long random "
+            "value in the environment or in .env (see .env.example), or set DEBUG=true "
+            "for local development."
         )
+elif not SECRET_KEY:
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -51,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # TRACE and other methods no view handles: a small 405, before any page is rendered.
+    "missiontracker.middleware.MethodLimitMiddleware",
     # Before anything reads the body: a 100 MB post is refused from its Content-Length alone.
     "missiontracker.middleware.RequestSizeLimitMiddleware",
     # Outermost of what touches the database, so a view that finds it down answers 503.
@@ -93,8 +108,13 @@ TEMPLATES = [
 WSGI_APPLICATION = "missiontracker.wsgi.application"
 
 # DATABASE_URL unset: SQLite beside manage.py, nothing to set up.
+# Persistent connections and PostgreSQL time limits by default: see backing_services.py.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": backing_services.database(
+        env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=None),
+        statement_timeout_ms=env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=None),
+    ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several gunicorn workers write to one file. WAL lets readers go on while one writes;
@@ -129,7 +149,11 @@ AXES_LOCKOUT_CALLABLE = "missiontracker.lockout.locked_out"
 # Rendered public pages, keyed on the content version in the database, so a per-process
 # cache is never stale. Unset: each process's own memory. Several machines: share one Redis,
 # e.g. CACHE_URL=redis://127.0.0.1:6379/1 (Django's built-in RedisCache).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Redis gets short socket timeouts and a JSON serializer (backing_services.py); each process
+# also keeps recent pages in its own memory in front of it (diary/caching.py).
+CACHES = {"default": backing_services.cache(env.cache("CACHE_URL", default="locmemcache://"))}
+# Bytes of pages each process keeps in memory in front of CACHES["default"].
+PAGE_CACHE_LOCAL_BYTES = env.int("PAGE_CACHE_LOCAL_BYTES", default=32 * 1024 * 1024)
 
 # A constant page at /benchmark/constant/ that bench/run.py compares real pages against.
 # Only for benchmark runs; never set it in production.
@@ -218,3 +242,30 @@ MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
 # request) with room for the form's other parts, so a fixture near the limit gets this
 # form's clear message.
 FIXTURE_UPLOAD_MAX_BYTES = min(20 * 1024 * 1024, MAX_REQUEST_BYTES - 64 * 1024)
+
+# --- Logs -------------------------------------------------------------------------------------
+# Everything goes to stderr, which gunicorn (and systemd or a container runtime) collects:
+# every 500 with its request path and traceback ("Internal Server Error: /path"), every 503
+# for an unreachable database, a failing page cache, refused Host headers.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        # Replaces Django's default, which writes request errors nowhere when DEBUG is off
+        # (they only go to ADMINS by mail, and none are configured).
+        "django": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        # runserver's own access log, as Django configures it.
+        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}

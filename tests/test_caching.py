@@ -2,11 +2,16 @@
 
 import gzip
 import io
+import time
+from unittest import mock
 
 import pytest
+from django.core.cache.backends.dummy import DummyCache
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.http import http_date, parse_http_date
 
 from diary.models import ContentVersion
 
@@ -82,7 +87,13 @@ def test_not_modified_only_while_nothing_changed(staff_client, demo, ispace):
     assert "Renamed ispace visit" in after.text
 
 
+def content_changed_seconds_ago(seconds):
+    """Date the last change back, as if the content had stood still since."""
+    ContentVersion.objects.update(changed_at=int(time.time()) - seconds)
+
+
 def test_last_modified_moves_with_every_edit(staff_client, demo, ispace):
+    content_changed_seconds_ago(60)
     reader = Client()
     last_modified = reader.get(demo.get_absolute_url())["Last-Modified"]
     since = {"If-Modified-Since": last_modified}
@@ -163,3 +174,47 @@ def test_pages_cached_by_the_previous_release_are_not_served_after_a_deploy(
     assert after.status_code == 200
     assert after["ETag"] != before["ETag"]
     assert len(captured) > 1, "rendered afresh, not read from the cache"
+
+
+def test_last_modified_is_never_later_than_the_date_after_an_import(client, demo):
+    """An import bumps the version many times in a second; the date must stay in the past."""
+    for _ in range(30):
+        ContentVersion.bump()
+    response = client.get(demo.get_absolute_url())
+    now = time.time()
+    assert ContentVersion.current()[1] <= now
+    if "Last-Modified" in response:  # none at all while the change is this second's
+        assert parse_http_date(response["Last-Modified"]) <= now
+
+
+def test_a_page_from_the_second_of_a_change_is_not_validated_by_date(staff_client, demo, ispace):
+    """Two versions can share a second now: a date from that second proves nothing."""
+    reader = Client()
+    rename_visit_in_admin(staff_client, ispace, "Renamed ispace visit")
+    changed_at = ContentVersion.current()[1]
+    since = {"If-Modified-Since": http_date(changed_at)}
+    rename_visit_in_admin(staff_client, ispace, "Renamed again")
+    if ContentVersion.current()[1] == changed_at:  # both edits in one second
+        response = reader.get(demo.get_absolute_url(), headers=since)
+        assert response.status_code == 200
+        assert "Renamed again" in response.text
+
+
+def test_a_local_hit_costs_no_trip_to_the_shared_cache(client, demo, settings):
+    """Redis behind each process's own memory: a page this process has costs no round trip."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    url = demo.get_absolute_url()
+    client.get(url)
+    with mock.patch.object(DummyCache, "get", side_effect=AssertionError("asked Redis")):
+        again = client.get(url)
+    assert again.status_code == 200 and "ispace" in again.text
+
+
+def test_pages_whose_language_is_in_the_address_do_not_vary_on_accept_language(client, demo):
+    # override: the French page activates French in this thread, and later tests build URLs.
+    with translation.override("en"):
+        for url in (demo.get_absolute_url(), "/fr" + demo.get_absolute_url()):
+            for _ in range(2):  # rendered, then from the cache
+                vary = client.get(url, headers={"Accept-Language": "ja"})["Vary"]
+                assert "Accept-Language" not in vary, url
+                assert "Accept-Encoding" in vary

@@ -43,9 +43,14 @@ def run_check_deploy(environment):
     )
 
 
+# What an operator puts in place of .env.example's placeholder.
+A_REAL_SECRET_KEY = "q8Vd2-Jx7pLr0sWm4KfT9bNc6HyZ1aEu3GiO5vQk8RtY2wXn7MjB0lCe4DhF6gSa"
+
+
 def test_check_deploy_reports_nothing_with_the_documented_production_environment():
     production = documented_production_environment()
     assert production["DEBUG"] == "false"
+    production["SECRET_KEY"] = A_REAL_SECRET_KEY
     result = run_check_deploy(production)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -54,7 +59,9 @@ def test_check_deploy_reports_nothing_with_the_documented_production_environment
 
 def test_check_deploy_would_catch_a_production_setup_without_https():
     production = documented_production_environment()
-    production.update(SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0")
+    production.update(
+        SECRET_KEY=A_REAL_SECRET_KEY, SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0"
+    )
     result = run_check_deploy(production)
     assert result.returncode != 0
     assert "security.W004" in result.stderr and "security.W008" in result.stderr
@@ -147,7 +154,7 @@ def database_down(monkeypatch):
 def test_health_answers_ok_when_the_database_answers(client):
     response = client.get("/health/")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 

@@ -52,15 +52,17 @@ class ContentVersion(models.Model):
         """
         Add one, atomically (F + 1, so concurrent writers never lose a bump).
 
-        changed_at moves at least one second forward each time: HTTP dates have one-second
-        resolution, so two versions must never share a Last-Modified second, or a client
-        holding the older page could be told it is still current.
+        changed_at is the time of the change, never moved backwards (another server's clock
+        may be a little behind) and never ahead of the clock: a Last-Modified later than the
+        response's Date is wrong, and an import bumping a hundred times must not push it a
+        hundred seconds into the future. Two versions may share a second; the page cache
+        then sends no Last-Modified for a page of that second (diary.caching.last_modified).
         """
         now = int(time.time())
         updated = (
             cls.objects.using(using)
             .filter(pk=SINGLETON_PK)
-            .update(value=F("value") + 1, changed_at=Greatest(Value(now), F("changed_at") + 1))
+            .update(value=F("value") + 1, changed_at=Greatest(Value(now), F("changed_at")))
         )
         if not updated:
             try:
