@@ -1,11 +1,10 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponse
 from django.urls import include, path
 
-from diary.sitemaps import SITEMAPS
+from diary.sitemaps import sitemap_index, sitemap_section
 from diary.views import robots_txt
 
 from .health import health
@@ -17,7 +16,9 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt, name="robots"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # An index of one file per kind of page, each paginated within the protocol's limits.
+    path("sitemap.xml", sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemap_section, name="sitemap-section"),
     *i18n_patterns(path("", include("diary.urls")), prefix_default_language=False),
 ]
 
