@@ -10,6 +10,7 @@ splits Japanese, which has no spaces — a name such as 宇宙航空研究開発
 token, so its part 宇宙航空 is found by the substring rule.
 """
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -140,6 +141,9 @@ def search(query, limit=RESULTS_PER_KIND):
     One query per kind: a window over all the matches counts them in the same query that
     reads the first `limit`, since a window is computed before LIMIT applies.
     """
+    # Full-width letters and digits (ＪＡＸＡ, typed with a Japanese input method), ligatures
+    # and compatibility forms are the same words as their plain forms in the records.
+    query = unicodedata.normalize("NFKC", query)
     groups = []
     for kind in KINDS:
         matches = search_kind(kind, query).annotate(matches_in_all=Window(Count("pk")))

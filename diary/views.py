@@ -158,7 +158,7 @@ def visit_detail(request, mission_slug, slug):
     return render(request, "diary/visit_detail.html", {"visit": visit, "mission": visit.mission})
 
 
-@public_page
+@public_page(params=("page", "agreements_page"))
 def organisation_detail(request, slug):
     visits_of = _visible(Visit.objects.filter(organisations=OuterRef("pk")), request)
     agreements_of = _visible(Agreement.objects.filter(parties=OuterRef("pk")), request)
@@ -210,7 +210,7 @@ def organisation_detail(request, slug):
     return render(request, "diary/organisation_detail.html", context)
 
 
-@public_page
+@public_page(params=("page",))
 def person_detail(request, slug):
     visits_of = _visible(Visit.objects.filter(people=OuterRef("pk")), request)
     person = get_object_or_404(
@@ -230,7 +230,7 @@ def person_detail(request, slug):
     return render(request, "diary/person_detail.html", context)
 
 
-@public_page
+@public_page(params=("page",))
 def agreement_list(request):
     # Each agreement knows its place among its mission's, so a mission split between two
     # pages says so at both ends.
@@ -270,7 +270,7 @@ def agreement_detail(request, slug):
     return render(request, "diary/agreement_detail.html", context)
 
 
-@public_page
+@public_page(params=("q",))
 def search(request):
     """Published content only, whoever asks: search is a public index, not a preview."""
     form = SearchForm(request.GET)

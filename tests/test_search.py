@@ -203,3 +203,10 @@ def test_on_postgresql_a_match_in_the_name_ranks_first(client):
         "Hayabusa return capsule",
         "Archive tour",
     ]
+
+
+def test_full_width_and_compatibility_forms_find_the_same_records(client, demo):
+    """A Japanese input method types ＪＡＸＡ; the records say JAXA."""
+    plain = found(search(client, "Yamakawa"))
+    assert found(search(client, "Ｙａｍａｋａｗａ")) == plain
+    assert found(search(Client(), "ＹＡＭＡＫＡＷＡ")) == found(search(Client(), "YAMAKAWA"))
