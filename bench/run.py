@@ -2,15 +2,19 @@
 """
 Benchmark: `make bench` (or `.venv/bin/python bench/run.py`). Prints one report.
 
-For SQLite (a file in a temporary folder), and for PostgreSQL too when DATABASE_URL names a
-PostgreSQL server (a separate `<name>_bench` database is created there and dropped after):
+The configurations a user gets from the README, with nothing added (no `conn_max_age` or
+other URL parameter: the app's own defaults apply): SQLite alone (a file in a temporary
+folder); PostgreSQL alone when DATABASE_URL names a PostgreSQL server (a separate
+`<name>_bench` database is created there and dropped after); and PostgreSQL + Redis, the
+scale-out configuration, when a Redis answers at --redis (default BENCH_REDIS_URL or
+redis://127.0.0.1:6379/8; the benchmark's keys are deleted after).
 
 1. generate a synthetic diary with a small (15 visits) and a large (10,000 visits) mission;
 2. count the queries of every public page for both, uncached, and of each admin changelist;
-3. serve the site with gunicorn on 127.0.0.1 (a free port), the page cache in each worker's
-   own memory, and drive it with wrk: requests/second and p50/p99 latency of the itinerary,
-   day, organisation and search pages, each as a ratio to a constant view of the same server
-   in the same run (BENCHMARK_ENDPOINTS=true turns that view on);
+3. serve the site with gunicorn on 127.0.0.1 (a free port) and drive it with wrk:
+   requests/second and p50/p99 latency of the itinerary, day, organisation and search pages
+   and of a constant view (BENCHMARK_ENDPOINTS=true turns it on), each as a ratio to a
+   static file (WhiteNoise) of the same server in the same run;
 4. time `export_mission` on the large mission, and its peak memory, as ratios to `dumpdata`
    of the same visits ("n/a" where a command does not exist).
 
@@ -42,6 +46,8 @@ SMALL, LARGE = "bench-small", "bench-large"
 LARGE_VISITS = 10_000
 LOAD_PAGES = ["itinerary", "day", "organisation", "search"]
 CONSTANT_PATH = "/benchmark/constant/"
+REFERENCE = "static file"
+REDIS_KEY_PREFIX = "missiontracker-bench"
 GZIP = "Accept-Encoding: gzip, deflate, br"
 
 
@@ -55,6 +61,11 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument(
         "--missions", type=int, default=100, help="random missions besides the two measured"
+    )
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8"),
+        help="Redis for the PostgreSQL + Redis configuration (skipped when none answers)",
     )
     return parser.parse_args()
 
@@ -71,7 +82,7 @@ def require_wrk():
 @contextmanager
 def sqlite_database():
     with tempfile.TemporaryDirectory(prefix="missiontracker-bench-") as folder:
-        yield "SQLite", f"sqlite:///{folder}/bench.sqlite3?conn_max_age=600"
+        yield "SQLite", f"sqlite:///{folder}/bench.sqlite3"
 
 
 @contextmanager
@@ -86,15 +97,36 @@ def postgres_database(url):
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
-        # Persistent connections, as a production deployment would configure them.
-        yield "PostgreSQL", urlunsplit(parts._replace(path=f"/{name}", query="conn_max_age=600"))
+        # The URL as the README writes it: the app's defaults decide how connections are kept.
+        yield "PostgreSQL", urlunsplit(parts._replace(path=f"/{name}", query=""))
     finally:
         with psycopg.connect(admin_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def environment(database_url):
+def redis_reachable(url):
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as error:  # not installed, refused, wrong database: no Redis run
+        print(f"bench: no PostgreSQL + Redis run: {url}: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+def forget_redis_keys(url):
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"{REDIS_KEY_PREFIX}:*"):
+        client.delete(key)
+
+
+def environment(database_url, cache_url=None):
     env = {key: value for key, value in os.environ.items() if key != "CACHE_URL"}
+    if cache_url:
+        env["CACHE_URL"] = f"{cache_url}?key_prefix={REDIS_KEY_PREFIX}"
     env.update(
         DATABASE_URL=database_url,
         DEBUG="false",
@@ -210,12 +242,18 @@ def combined(runs):
     }
 
 
+def static_path():
+    """The collected site stylesheet, as pages link it: served by WhiteNoise, no Django view."""
+    manifest = json.loads((ROOT / "staticfiles" / "staticfiles.json").read_text())
+    return "/static/" + manifest["paths"]["css/site.css"]
+
+
 def load(base, urls, options):
     """
-    Each page's runs alternate with runs of the constant view, and each page is compared
-    with its own constant runs: a machine busy with something else slows both alike.
+    Each page's runs alternate with runs of the static file, and each page is compared
+    with its own static runs: a machine busy with something else slows both alike.
     """
-    constant_url = base + CONSTANT_PATH
+    constant_url = base + static_path()
     results, all_constant = {}, []
     for name, path in urls.items():
         url = base + path
@@ -241,7 +279,7 @@ def load(base, urls, options):
             },
         }
     ones = dict.fromkeys(("rps", "p50", "p99"), 1.0)
-    return {"constant": {**combined(all_constant), "ratios": ones}, **results}
+    return {REFERENCE: {**combined(all_constant), "ratios": ones}, **results}
 
 
 def measured(env, *args):
@@ -275,7 +313,7 @@ def export_versus_dumpdata(env, visit_pks):
     return {"dumpdata": dump, "export": measured(env, "export_mission", LARGE)}
 
 
-def run_on(label, database_url, options):
+def run_on(label, database_url, options, redis_url=None):
     env = environment(database_url)
     print(f"bench: {label}: generating data…", file=sys.stderr)
     generation = prepare(env, options.missions)
@@ -287,14 +325,22 @@ def run_on(label, database_url, options):
     )  # fmt: skip
     urls = {name: probe["urls"]["large"][name] for name in LOAD_PAGES if name != "search"}
     urls["search"] = "/search/?q=orbit"
+    urls["constant view"] = CONSTANT_PATH
     print(f"bench: {label}: load runs ({options.duration} s each)…", file=sys.stderr)
     with gunicorn(env, options.workers) as base:
-        throughput = load(base, urls, options)
+        throughputs = {label: load(base, urls, options)}
+    if redis_url:
+        print(f"bench: {label} + Redis: load runs…", file=sys.stderr)
+        try:
+            with gunicorn(environment(database_url, redis_url), options.workers) as base:
+                throughputs[f"{label} + Redis"] = load(base, urls, options)
+        finally:
+            forget_redis_keys(redis_url)
     export = export_versus_dumpdata(env, probe["large_visit_pks"])
     return {
         "generation_s": generation,
         "probe": probe,
-        "throughput": throughput,
+        "throughputs": throughputs,
         "export": export,
     }
 
@@ -317,28 +363,34 @@ def report(label, results, options):
     lines += ["", "| admin changelist | queries | ms |", "|---|---|---|"]
     for name, row in results["probe"]["admin"].items():
         lines.append(f"| {name} | {row['queries']} | {row['ms']} |")
-    throughput = results["throughput"]
     lines += [
         "",
         f"Load: wrk, {options.connections} connections, {options.rounds} runs of "
-        f"{options.duration} s per page, each paired with a run of the constant view (ratios: "
-        f"median over the pairs); gunicorn with {options.workers} workers, page cache in each "
-        "worker's own memory. Requests say they accept gzip, as browsers do.",
-        "",
-        "| page (10,000-visit mission) | req/s | × constant | p50 ms | × constant | p99 ms | × constant |",
-        "|---|---|---|---|---|---|---|",
+        f"{options.duration} s per page, each paired with a run of a static file from the same "
+        f"server (ratios: median over the pairs); gunicorn with {options.workers} workers, "
+        "configured as the README says (no URL parameters). Requests say they accept gzip, "
+        "as browsers do.",
     ]
-    for name, row in throughput.items():
-        if isinstance(row, str):
-            lines.append(f"| {name} | {row} | | | | | |")
-            continue
-        ratios = row["ratios"]
-        failed = f" ({row['failures']} failed)" if row["failures"] else ""
-        lines.append(
-            f"| {name}{failed} | {row['rps']:.0f} | {ratios['rps']:.2f}× "
-            f"| {row['p50']:.2f} | {ratios['p50']:.2f}× "
-            f"| {row['p99']:.2f} | {ratios['p99']:.2f}× |"
-        )
+    for configuration, throughput in results["throughputs"].items():
+        lines += [
+            "",
+            f"{configuration}:",
+            "",
+            "| page (10,000-visit mission) | req/s | × static | p50 ms | × static "
+            "| p99 ms | × static |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, row in throughput.items():
+            if isinstance(row, str):
+                lines.append(f"| {name} | {row} | | | | | |")
+                continue
+            ratios = row["ratios"]
+            failed = f" ({row['failures']} failed)" if row["failures"] else ""
+            lines.append(
+                f"| {name}{failed} | {row['rps']:.0f} | {ratios['rps']:.2f}× "
+                f"| {row['p50']:.2f} | {ratios['p50']:.2f}× "
+                f"| {row['p99']:.2f} | {ratios['p99']:.2f}× |"
+            )
     lines += [
         "",
         "Cached pages through the whole WSGI stack in one process, no network (best of 7 "
@@ -370,14 +422,17 @@ def main():
     options = parse_args()
     require_wrk()
     started = time.perf_counter()
-    targets = [sqlite_database()]
+    targets = [(sqlite_database(), None)]
     database_url = os.environ.get("DATABASE_URL", "")
     if database_url.startswith(("postgres://", "postgresql://")):
-        targets.append(postgres_database(database_url))
+        redis_url = options.redis if redis_reachable(options.redis) else None
+        targets.append((postgres_database(database_url), redis_url))
+    else:
+        print("bench: no PostgreSQL runs: DATABASE_URL names no PostgreSQL", file=sys.stderr)
     sections = []
-    for target in targets:
+    for target, redis_url in targets:
         with target as (label, url):
-            sections.append(report(label, run_on(label, url, options), options))
+            sections.append(report(label, run_on(label, url, options, redis_url), options))
     header = [
         "# Benchmark report",
         "",
