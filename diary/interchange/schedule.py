@@ -2,10 +2,15 @@
 A published mission as a c3voc schedule (the frab/pretalx JSON that Giggity, EventFahrplan
 and ConfClerk read; schema: ../shared/schemas/c3voc-schedule.schema.json).
 
-Each mission day is a conference day and each dated visit an event in the room named by its
-site and city. The format has no place for an event without a date, so an undated visit is
-left out rather than given an invented one; a dated visit with no recorded time spans its
-whole day and says so in its description.
+Every date of the mission, from its start to its end, is a conference day (index 1 on the
+start date), whether or not the diary records anything on it: consumers such as
+c3voc-schedule-tools match days by index and date. Each dated visit is an event in the room
+named by its site and city. The format has no place for an event without a date, so an undated
+visit is left out rather than given an invented one; a dated visit with no recorded time spans
+its day (00:00 for 23:59, as no consumer reads "24:00") and says so in its description.
+
+The shapes chosen so that every consumer reads them, and the consumers it is tested with, are
+documented in docs/c3voc-schedule.md.
 """
 
 import datetime
@@ -24,6 +29,11 @@ TIME_NOT_RECORDED = "Time not recorded: this visit took place on this day."
 END_NOT_RECORDED = "End time not recorded."
 # The schema only accepts zone names shaped like "Asia/Tokyo" (or UTC); others are left out.
 ZONE_NAME = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
+# A duration is read as a time of day by some consumers (pyfahrplan: dateutil), which refuse
+# "24:00" or more: a visit spanning its day lasts until 23:59, the day's end as day_end says.
+LONGEST_DURATION = datetime.timedelta(hours=23, minutes=59)
+# The voc XML schema's event slug: 4+ of [a-z0-9_], a hyphen, then 4+ of [a-z0-9_-].
+SLUG_PART_MIN = 4
 
 
 def _hours_minutes(delta: datetime.timedelta) -> str:
@@ -31,9 +41,17 @@ def _hours_minutes(delta: datetime.timedelta) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _slug(text: str) -> str:
-    """The schema's slug: lower-case letters, digits, - and _, ending in a letter or digit."""
-    return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_") or "visit"
+def _event_slug(acronym: str, visit) -> str:
+    """
+    "<acronym>-<visit slug>", e.g. japan_2024-ispace: the JSON schema wants [a-z0-9_-] ending
+    in a letter or digit, the XML schema 4+ of [a-z0-9_] (the acronym), a hyphen, then 4+ of
+    [a-z0-9_-]. A visit slug that is shorter, or loses characters on the way (a Unicode
+    slug), gets the event id appended, so slugs stay unique within the schedule.
+    """
+    part = re.sub(r"[^a-z0-9_-]+", "-", visit.slug.lower()).strip("-_")
+    if part != visit.slug or len(part) < SLUG_PART_MIN:
+        part = f"{part or 'visit'}-{_event_id(visit)}"
+    return f"{acronym}-{part}"
 
 
 def _acronym(slug: str) -> str:
@@ -61,10 +79,13 @@ def _day_bounds(date, zone):
     return start, next_start, length
 
 
-def _event(visit, absolute, day_start, day_length):
+def _event(visit, acronym, absolute, day_start, day_length):
     notes = []
     if visit.start is None:
-        start, duration = day_start, _hours_minutes(day_length)
+        # Until the day's last minute (day_end), and never past 23:59: on the autumn day of a
+        # DST change (25 hours) the event ends an hour early rather than crash a reader.
+        whole_day = min(day_length - datetime.timedelta(minutes=1), LONGEST_DURATION)
+        start, duration = day_start, _hours_minutes(whole_day)
         notes.append(TIME_NOT_RECORDED)
     else:
         start = visit.start
@@ -83,7 +104,7 @@ def _event(visit, absolute, day_start, day_length):
         "start": start.strftime("%H:%M"),
         "duration": duration,
         "room": _room(visit),
-        "slug": _slug(f"{visit.mission.slug}-{visit.slug}"),
+        "slug": _event_slug(acronym, visit),
         "url": absolute(visit.get_absolute_url()),
         "title": visit.title,
         "subtitle": "",
@@ -92,10 +113,13 @@ def _event(visit, absolute, day_start, day_length):
         "language": settings.LANGUAGE_CODE,
         "abstract": visit.summary,
         "description": description,
+        # `name` is pretalx's key, `public_name` frab's, which pyfahrplan and the voc XML
+        # converter read: both, and no integer `id`, so the schema's oneOf picks pretalx's.
         "persons": [
             {
                 "guid": str(person.uuid),
                 "name": person.full_name,
+                "public_name": person.full_name,
                 "url": absolute(person.get_absolute_url()),
             }
             for person in visit.people.all()
@@ -120,31 +144,41 @@ def mission_schedule(mission, absolute) -> dict:
     for visit in visits:
         visits_by_day.setdefault(visit.day_id, []).append(visit)
 
+    recorded_days = {day.date: day for day in mission.days.order_by("date")}
+    # The mission's calendar; a recorded day outside it (which validation refuses) still
+    # widens it, so no visit is ever dropped.
+    first = min([mission.start_date, *recorded_days])
+    last = max([mission.end_date, *recorded_days])
+    acronym = _acronym(mission.slug)
+
     rooms = {}
     days = []
-    for index, day in enumerate(mission.days.order_by("date"), start=1):
-        day_start, next_start, length = _day_bounds(day.date, zone)
+    for offset in range((last - first).days + 1):
+        date = first + datetime.timedelta(days=offset)
+        day_start, next_start, length = _day_bounds(date, zone)
         events_by_room = {}
-        for visit in visits_by_day.get(day.pk, []):
-            event = _event(visit, absolute, day_start, length)
+        day = recorded_days.get(date)
+        for visit in visits_by_day.get(day.pk, []) if day else []:
+            event = _event(visit, acronym, absolute, day_start, length)
             events_by_room.setdefault(event["room"], []).append(event)
             rooms.setdefault(event["room"], None)
         days.append(
             {
-                "index": index,
-                "date": day.date.isoformat(),
+                "index": offset + 1,
+                "date": date.isoformat(),
                 "day_start": day_start.isoformat(),
                 "day_end": (next_start - datetime.timedelta(minutes=1)).isoformat(),
                 "rooms": events_by_room,
             }
         )
 
+    # No `description`: the voc XML schema has no place for one, and c3voc-schedule-tools
+    # would carry it into XML that fails validation.
     conference = {
-        "acronym": _acronym(mission.slug),
+        "acronym": acronym,
         "title": mission.title,
-        "description": mission.summary,
-        "start": mission.start_date.isoformat(),
-        "end": mission.end_date.isoformat(),
+        "start": first.isoformat(),
+        "end": last.isoformat(),
         "daysCount": len(days),
         "timeslot_duration": "00:15",
         "url": absolute(mission.get_absolute_url()),
