@@ -14,10 +14,16 @@ WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) + 1 )))
 
 .PHONY: run serve loadtest hostile test lint format install superuser messages clean bench
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml $(wildcard tests/consumers/*.txt)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	# Consumers whose own pins clash with the app's get a venv each (tests/consumers/NAME.txt).
+	for pins in tests/consumers/*.txt; do \
+		tool=$(VENV)/consumers/$$(basename $$pins .txt); \
+		test -x $$tool/bin/python || $(BIN)/python -m venv $$tool || exit 1; \
+		$$tool/bin/python -m pip install --quiet -r $$pins || exit 1; \
+	done
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
