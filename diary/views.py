@@ -11,7 +11,7 @@ import re
 from typing import NamedTuple
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery, Window
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -127,10 +127,11 @@ def day_detail(request, mission_slug, date):
         mission__slug=mission_slug,
         date=date,
     )
-    visits = list(day.visits.all())
+    # Only what belongs to the day's own mission: older rows may point here from another.
+    visits = list(day.visits.filter(mission=day.mission))
     for visit in visits:
         visit.mission, visit.day = day.mission, day
-    agreements = list(day.agreements.all())
+    agreements = list(day.agreements.filter(mission=day.mission))
     attach_details(visits, agreements)
     context = {
         "mission": day.mission,
@@ -152,10 +153,14 @@ def visit_detail(request, mission_slug, slug):
         mission__slug=mission_slug,
         slug=slug,
     )
+    if visit.day and visit.day.mission_id != visit.mission_id:
+        visit.day = None  # another mission's day (older, inconsistent rows): not shown
     if visit.day:
         visit.day.mission = visit.mission  # "Day 2" is counted from the mission's start
-    attach_details([visit], visit.agreements.all())
-    return render(request, "diary/visit_detail.html", {"visit": visit, "mission": visit.mission})
+    agreements = [a for a in visit.agreements.all() if a.mission_id == visit.mission_id]
+    attach_details([visit], agreements)
+    context = {"visit": visit, "mission": visit.mission, "agreements": agreements}
+    return render(request, "diary/visit_detail.html", context)
 
 
 @public_page(params=("page", "agreements_page"))
@@ -165,9 +170,17 @@ def organisation_detail(request, slug):
     organisation = get_object_or_404(
         _visible(Organisation.objects, request)
         .select_related("parent")
-        .annotate(visit_count=_count(visits_of), agreement_count=_count(agreements_of)),
+        .annotate(
+            visit_count=_count(visits_of),
+            agreement_count=_count(agreements_of),
+            parent_visible=Exists(
+                _visible(Organisation.objects, request).filter(pk=OuterRef("parent_id"))
+            ),
+        ),
         slug=slug,
     )
+    if not organisation.parent_visible:
+        organisation.parent = None  # named only in drafts
     # Visits and agreements page separately (`page`, `agreements_page`), each link landing
     # on its own list, so a reader paging through one keeps their place in the other.
     visits = _page(
@@ -260,6 +273,11 @@ def agreement_detail(request, slug):
         .prefetch_related("parties", "areas", "sources"),
         slug=slug,
     )
+    # What it is shown with must be of its own mission (older rows may say otherwise).
+    if agreement.signed_day and agreement.signed_day.mission_id != agreement.mission_id:
+        agreement.signed_day = None
+    if agreement.signed_at_visit and agreement.signed_at_visit.mission_id != agreement.mission_id:
+        agreement.signed_at_visit = None
     related = agreement.related_agreements(_visible(Agreement.objects, request))
     context = {
         "agreement": agreement,

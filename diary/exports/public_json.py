@@ -111,14 +111,20 @@ def _agreement(agreement, absolute):
 
 
 def _with_parents(organisation_ids):
-    """The organisations and, up their chains, the organisations they are part of."""
+    """
+    The organisations and, up their chains, the organisations they are part of: only those
+    published content names (an organisation named only in drafts is not exported, not even
+    as a parent, whose uuid is then left out too).
+    """
     found = {}
     wanted = set(organisation_ids)
     while wanted:
-        batch = Organisation.objects.filter(pk__in=wanted).select_related("parent")
+        batch = Organisation.objects.published().filter(pk__in=wanted)
         for organisation in batch:
             found[organisation.pk] = organisation
         wanted = {o.parent_id for o in batch if o.parent_id and o.parent_id not in found}
+    for organisation in found.values():
+        organisation.parent = found.get(organisation.parent_id)  # in memory only
     return sorted(found.values(), key=lambda o: (o.slug, str(o.uuid)))
 
 

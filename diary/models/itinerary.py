@@ -79,8 +79,11 @@ def build_itinerary(missions, slug):
     for day in days:
         day.mission = mission
     agreements = list(Agreement.objects.filter(mission=mission))
+    days_by_id = {day.pk: day for day in days}
     for agreement in agreements:
         agreement.mission = mission
+        if agreement.signed_day_id not in days_by_id:
+            agreement.signed_day = None  # another mission's day: inconsistent, not shown
 
     collapsed = mission.visit_total > FULL_ITINERARY_MAX_VISITS
     if collapsed:
@@ -98,15 +101,19 @@ def _place_visits(mission, days):
     days_by_id = {day.pk: day for day in days}
     visits = list(Visit.objects.filter(mission=mission))
     by_day = {day.pk: [] for day in days}
+    placed = []
     for visit in visits:
         visit.mission = mission
         if visit.day_id is not None:
+            if visit.day_id not in days_by_id:
+                continue  # its day belongs to another mission: inconsistent, left out
             visit.day = days_by_id[visit.day_id]
             by_day[visit.day_id].append(visit)
+        placed.append(visit)
     for day in days:
         set_prefetched(day, "visits", by_day[day.pk])
         day.visit_count = len(by_day[day.pk])
-    return visits
+    return placed
 
 
 def _count_visits_by_day(mission, days):

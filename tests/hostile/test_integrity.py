@@ -1,0 +1,412 @@
+"""
+Hostile review, integrity (issue 9, items 3–6): what a record points to cannot move under it,
+drafts never leak through what a published record is shown with, and no input — however
+deep or far-dated — breaks an export or a page later.
+"""
+
+import datetime
+import io
+import itertools
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.forms import modelform_factory
+from django.urls import reverse
+
+from diary.models import Agreement, Day, Mission, Organisation, Source, Visit
+from diary.models.directory import MAX_ORGANISATION_DEPTH
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(callable_):
+    """The database refuses the write (and the test's transaction survives)."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        callable_()
+
+
+@pytest.fixture
+def two_missions():
+    published = factories.make_mission(title="Public mission", slug="public-mission")
+    draft = factories.make_draft_mission(title="Secret mission", slug="secret-mission")
+    return published, draft
+
+
+# -- 3. Moving what a visit or an agreement points to ----------------------------------------
+
+
+def test_a_day_with_visits_cannot_change_mission(two_missions):
+    published, draft = two_missions
+    day = factories.make_day(draft)
+    factories.make_visit(draft, day=day, title="Secret visit")
+    day.mission = published
+    with pytest.raises(ValidationError) as error:
+        day.full_clean()
+    assert "visits" in " ".join(error.value.message_dict["mission"])
+
+
+def test_a_day_with_agreements_cannot_change_mission(two_missions):
+    published, draft = two_missions
+    day = factories.make_day(draft)
+    factories.make_agreement(draft, signed_day=day)
+    day.mission = published
+    with pytest.raises(ValidationError) as error:
+        day.full_clean()
+    assert "agreements" in " ".join(error.value.message_dict["mission"])
+
+
+def test_the_admin_form_of_a_day_says_why_it_cannot_move(two_missions):
+    # The admin's forms run the model's clean(): the editor sees the reason on the field.
+    published, draft = two_missions
+    day = factories.make_day(draft)
+    factories.make_visit(draft, day=day)
+    form_class = modelform_factory(Day, fields=["mission", "date", "title", "summary"])
+    form = form_class(
+        data={"mission": published.pk, "date": "2024-06-10", "title": "", "summary": ""},
+        instance=day,
+    )
+    assert not form.is_valid()
+    assert "mission" in form.errors
+
+
+def test_an_empty_day_may_still_change_mission(two_missions):
+    published, draft = two_missions
+    day = factories.make_day(draft)
+    day.mission = published
+    day.full_clean()
+
+
+def test_a_visit_with_agreements_signed_during_it_cannot_change_mission(two_missions):
+    published, draft = two_missions
+    visit = factories.make_visit(published, title="Signing ceremony")
+    factories.make_agreement(published, signed_at_visit=visit)
+    visit.mission = draft
+    with pytest.raises(ValidationError) as error:
+        visit.full_clean()
+    assert "mission" in error.value.message_dict
+
+
+def test_a_visit_moved_to_another_mission_cannot_keep_the_old_missions_day(two_missions):
+    published, draft = two_missions
+    visit = factories.make_visit(published, day=factories.make_day(published))
+    visit.mission = draft
+    with pytest.raises(ValidationError) as error:
+        visit.full_clean()
+    assert "day" in error.value.message_dict
+
+
+def test_a_visit_cannot_move_away_from_the_day_its_agreements_were_signed_on(two_missions):
+    published, _ = two_missions
+    first = factories.make_day(published, datetime.date(2024, 6, 10))
+    second = factories.make_day(published, datetime.date(2024, 6, 11))
+    visit = factories.make_visit(published, day=first)
+    factories.make_agreement(published, signed_day=first, signed_at_visit=visit)
+    visit.day = second
+    with pytest.raises(ValidationError) as error:
+        visit.full_clean()
+    assert "day" in error.value.message_dict
+
+
+def test_import_refuses_moving_a_day_that_has_visits(two_missions):
+    from diary.interchange.fixture_import import FixtureImportError, import_fixture
+
+    published, draft = two_missions
+    day = factories.make_day(draft)
+    factories.make_visit(draft, day=day)
+    record = {
+        "model": "diary.day",
+        "fields": {
+            "uuid": str(day.uuid),
+            "mission": [str(published.uuid)],
+            "date": "2024-06-10",
+            "title": "",
+            "summary": "",
+        },
+    }
+    with pytest.raises(FixtureImportError, match="mission"):
+        import_fixture(json.dumps([record]))
+    day.refresh_from_db()
+    assert day.mission == draft
+
+
+def test_the_database_refuses_moving_a_day_under_its_visits(two_missions):
+    published, draft = two_missions
+    day = factories.make_day(draft)
+    factories.make_visit(draft, day=day)
+    refused(lambda: Day.objects.filter(pk=day.pk).update(mission=published))
+
+
+def test_the_database_refuses_moving_a_day_under_its_agreements(two_missions):
+    published, draft = two_missions
+    day = factories.make_day(draft)
+    factories.make_agreement(draft, signed_day=day)
+    refused(lambda: Day.objects.filter(pk=day.pk).update(mission=published))
+
+
+def test_the_database_refuses_a_visit_on_another_missions_day(two_missions):
+    published, draft = two_missions
+    day = factories.make_day(draft)
+    visit = factories.make_visit(published)
+    refused(lambda: Visit.objects.filter(pk=visit.pk).update(day=day))
+
+
+def test_the_database_refuses_moving_a_visit_under_its_agreements(two_missions):
+    published, draft = two_missions
+    visit = factories.make_visit(published)
+    factories.make_agreement(published, signed_at_visit=visit)
+    refused(lambda: Visit.objects.filter(pk=visit.pk).update(mission=draft))
+
+
+def test_the_database_refuses_an_agreement_pointing_into_another_mission(two_missions):
+    published, draft = two_missions
+    day = factories.make_day(draft)
+    visit = factories.make_visit(draft)
+    agreement = factories.make_agreement(published)
+    refused(lambda: Agreement.objects.filter(pk=agreement.pk).update(signed_day=day))
+    refused(lambda: Agreement.objects.filter(pk=agreement.pk).update(signed_at_visit=visit))
+
+
+@pytest.fixture
+def moved_day(two_missions):
+    """
+    Rows older data may hold: a draft mission's day, with its visit, moved under the
+    published mission; and the published mission's own day moved away from its visit.
+    """
+    published, draft = two_missions
+    factories.drop_same_mission_checks()
+    organisation = factories.make_organisation(name="Hidden Partner", slug="hidden-partner")
+    person = factories.make_person(name="Hidden Person", slug="hidden-person")
+    draft_day = factories.make_day(draft, datetime.date(2024, 6, 11), title="Secret day")
+    factories.make_visit(
+        draft,
+        day=draft_day,
+        title="Secret visit",
+        organisations=[organisation],
+        people=[person],
+    )
+    factories.make_agreement(draft, signed_day=draft_day, title="Secret agreement")
+    Day.objects.filter(pk=draft_day.pk).update(mission=published)
+
+    public_day = factories.make_day(published, datetime.date(2024, 6, 12))
+    factories.make_visit(published, day=public_day, title="Public visit")
+    Day.objects.filter(pk=public_day.pk).update(mission=draft)
+    return published, draft_day
+
+
+SECRETS = ["Secret visit", "Hidden Partner", "Hidden Person", "Secret agreement"]
+
+
+def test_an_itinerary_survives_a_day_moved_away_from_its_visits(client, moved_day):
+    published, _ = moved_day
+    response = client.get(published.get_absolute_url())
+    assert response.status_code == 200
+    content = response.content.decode()
+    for secret in SECRETS:
+        assert secret not in content
+
+
+def test_a_day_moved_into_a_published_mission_brings_no_draft_content(client, moved_day):
+    _, draft_day = moved_day
+    draft_day.refresh_from_db()
+    response = client.get(draft_day.get_absolute_url())
+    assert response.status_code == 200
+    content = response.content.decode()
+    for secret in SECRETS:
+        assert secret not in content
+
+
+def test_the_public_json_survives_a_day_moved_away_from_its_visits(client, moved_day):
+    published, _ = moved_day
+    response = client.get(reverse("diary:mission_json", kwargs={"slug": published.slug}))
+    assert response.status_code == 200
+    for secret in SECRETS:
+        assert secret not in response.content.decode()
+
+
+def test_an_agreement_page_does_not_show_a_visit_moved_to_a_draft(client, two_missions):
+    published, draft = two_missions
+    factories.drop_same_mission_checks()
+    visit = factories.make_visit(published, title="Secret visit", slug="secret-visit")
+    agreement = factories.make_agreement(published, signed_at_visit=visit)
+    Visit.objects.filter(pk=visit.pk).update(mission=draft)
+    response = client.get(agreement.get_absolute_url())
+    assert response.status_code == 200
+    assert "Secret visit" not in response.content.decode()
+    assert "secret-visit" not in response.content.decode()
+
+
+def test_a_visit_page_leaves_out_a_day_of_another_mission(client, two_missions):
+    published, draft = two_missions
+    factories.drop_same_mission_checks()
+    day = factories.make_day(draft, title="Secret day")
+    visit = factories.make_visit(published, day=day)
+    response = client.get(visit.get_absolute_url())
+    assert response.status_code == 200
+    assert "Secret day" not in response.content.decode()
+    assert draft.slug not in response.content.decode()
+
+
+# -- 4. Organisations named only in drafts ----------------------------------------------------
+
+
+@pytest.fixture
+def parent_only_in_drafts(two_missions):
+    published, draft = two_missions
+    parent = factories.make_organisation(name="Hidden Parent", slug="hidden-parent")
+    child = factories.make_organisation(name="Public Child", slug="public-child", parent=parent)
+    factories.make_visit(published, organisations=[child])
+    factories.make_visit(draft, organisations=[parent])
+    return published, parent, child
+
+
+def test_a_parent_named_only_in_drafts_is_not_shown_as_part_of(client, parent_only_in_drafts):
+    _, parent, child = parent_only_in_drafts
+    response = client.get(child.get_absolute_url())
+    assert response.status_code == 200
+    assert "Hidden Parent" not in response.content.decode()
+    assert parent.get_absolute_url() not in response.content.decode()
+
+
+def test_a_parent_named_only_in_drafts_is_not_in_the_public_json(client, parent_only_in_drafts):
+    published, parent, _ = parent_only_in_drafts
+    response = client.get(reverse("diary:mission_json", kwargs={"slug": published.slug}))
+    assert "Hidden Parent" not in response.content.decode()
+    assert str(parent.uuid) not in response.content.decode()
+
+
+def test_a_child_named_only_in_drafts_is_not_listed(client, two_missions):
+    published, draft = two_missions
+    parent = factories.make_organisation(name="Public Parent", slug="public-parent")
+    child = factories.make_organisation(name="Hidden Child", slug="hidden-child", parent=parent)
+    factories.make_visit(published, organisations=[parent])
+    factories.make_visit(draft, organisations=[child])
+    response = client.get(parent.get_absolute_url())
+    assert "Hidden Child" not in response.content.decode()
+
+
+def test_the_organisation_of_a_delegation_member_is_visible(client, two_missions):
+    published, _ = two_missions
+    organisation = factories.make_organisation(name="Delegation Home", slug="delegation-home")
+    published.delegation.add(factories.make_person(organisation=organisation))
+    assert client.get(organisation.get_absolute_url()).status_code == 200
+
+
+# -- 5. Organisation chains --------------------------------------------------------------------
+
+
+def _chain(length, prefix="level"):
+    """A parent chain of `length` organisations, built the way a raw import would (no clean)."""
+    organisations = Organisation.objects.bulk_create(
+        Organisation(name=f"{prefix} {n}", slug=f"{prefix}-{n}") for n in range(length)
+    )
+    for parent, child in itertools.pairwise(organisations):
+        child.parent = parent
+    Organisation.objects.bulk_update(organisations, ["parent"], batch_size=500)
+    return organisations
+
+
+def test_an_organisation_too_deep_in_its_chain_is_refused():
+    top_of_chain = _chain(MAX_ORGANISATION_DEPTH)[-1]
+    organisation = Organisation(name="One too deep", slug="one-too-deep", parent=top_of_chain)
+    with pytest.raises(ValidationError) as error:
+        organisation.full_clean()
+    assert str(MAX_ORGANISATION_DEPTH) in " ".join(error.value.message_dict["parent"])
+
+
+def test_a_chain_may_be_as_deep_as_the_limit():
+    organisation = Organisation(name="Deepest", slug="deepest", parent=_chain(9)[-1])
+    organisation.full_clean()
+
+
+def test_attaching_a_deep_branch_under_a_deep_chain_is_refused():
+    top = _chain(6)[-1]
+    branch = _chain(6, prefix="branch")
+    branch[0].parent = top
+    with pytest.raises(ValidationError) as error:
+        branch[0].full_clean()
+    assert str(MAX_ORGANISATION_DEPTH) in " ".join(error.value.message_dict["parent"])
+
+
+def test_an_organisation_cannot_be_part_of_its_own_descendant():
+    chain = _chain(3)
+    chain[0].parent = chain[2]
+    with pytest.raises(ValidationError) as error:
+        chain[0].full_clean()
+    assert "parent" in error.value.message_dict
+
+
+def test_backup_of_a_chain_thousands_deep_does_not_recurse():
+    # Older data, or data written by code without clean(), may hold such a chain: the
+    # documented backup must still run.
+    _chain(3000)
+    output = io.StringIO()
+    call_command("export_mission", "--all", stdout=output)
+    records = json.loads(output.getvalue())
+    slugs = [r["fields"]["slug"] for r in records if r["model"] == "diary.organisation"]
+    assert slugs == [f"level-{n}" for n in range(3000)]
+
+
+# -- 6. Dates far outside any mission --------------------------------------------------------
+
+FAR_FUTURE = datetime.date(9999, 12, 31)
+BEFORE_SPACEFLIGHT = datetime.date(1900, 1, 1)
+
+
+@pytest.mark.parametrize("date", [FAR_FUTURE, BEFORE_SPACEFLIGHT])
+def test_mission_dates_outside_the_range_are_refused(date):
+    mission = Mission(
+        title="Far", slug="far", host_country="Japan", start_date=date, end_date=date
+    )
+    with pytest.raises(ValidationError) as error:
+        mission.full_clean()
+    for field in ("start_date", "end_date"):
+        message = " ".join(error.value.message_dict[field])
+        assert "1957" in message and "2100" in message
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda m: Day(mission=m, date=FAR_FUTURE),
+        lambda m: factories.make_agreement(m).__class__(
+            mission=m, kind="moc", level="agency", title="T", slug="t", signed_on=FAR_FUTURE
+        ),
+        lambda m: Source(title="Far", published_on=FAR_FUTURE),
+    ],
+    ids=["day", "agreement", "source"],
+)
+def test_other_dates_outside_the_range_are_refused(two_missions, build):
+    record = build(two_missions[0])
+    with pytest.raises(ValidationError) as error:
+        record.full_clean()
+    assert "2100" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        lambda m: Mission.objects.filter(pk=m.pk).update(end_date=FAR_FUTURE),
+        lambda m: Mission.objects.filter(pk=m.pk).update(start_date=BEFORE_SPACEFLIGHT),
+        lambda m: Day.objects.filter(pk=factories.make_day(m).pk).update(date=FAR_FUTURE),
+        lambda m: Agreement.objects.filter(pk=factories.make_agreement(m).pk).update(
+            signed_on=FAR_FUTURE
+        ),
+        lambda m: Source.objects.create(title="Far", published_on=FAR_FUTURE),
+    ],
+    ids=["mission end", "mission start", "day", "agreement", "source"],
+)
+def test_the_database_refuses_dates_outside_the_range(two_missions, update):
+    published = two_missions[0]
+    refused(lambda: update(published))
+
+
+def test_the_last_accepted_date_still_exports(client):
+    last = datetime.date(2100, 12, 31)
+    mission = factories.make_mission(start_date=last, end_date=last)
+    factories.make_visit(mission, day=factories.make_day(mission), starts_at=datetime.time(23))
+    for name in ("diary:mission_ics", "diary:mission_schedule", "diary:mission_json"):
+        assert client.get(reverse(name, kwargs={"slug": mission.slug})).status_code == 200, name
