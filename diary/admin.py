@@ -1,23 +1,68 @@
 """Staff editing of the diary, the Django way: lists, search, filters, inlines."""
 
 from django.contrib import admin
-from django.db import models
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.utils import get_history_model_for_model
 
 from .interchange import admin_views as fixture_admin
 from .models import Agreement, CooperationArea, Day, Mission, Organisation, Person, Source, Visit
+
+
+def valid_pk_or_404(model, value):
+    """The primary key in an address, or 404 when it cannot be one (``…/abc/history/``)."""
+    try:
+        return model._meta.pk.to_python(unquote(value))
+    except ValidationError:
+        raise Http404(f"“{value}” is not a valid id.") from None
 
 
 class DiaryAdmin(SimpleHistoryAdmin):
     """
     Every diary admin keeps an audit trail: its History page lists who changed the record,
     when, and each changed field's old and new value (simple-history's "Changes" column).
+
+    A version in that history can be reverted to, which is a change: only staff who may
+    change the record (or, for a deleted one, add it) may post the version's form. Others
+    see it read-only. (simple-history 3.13 shows the form to anyone who may view and then
+    saves whatever is posted to it.)
     """
+
+    def history_view(self, request, object_id, extra_context=None):
+        valid_pk_or_404(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def may_revert(self, request, current):
+        if current is None:  # reverting a deleted record recreates it
+            return self.has_add_permission(request)
+        return self.has_change_permission(request, current) and self.has_change_history_permission(
+            request, current
+        )
+
+    def revert_disabled(self, request, obj=None):
+        if super().revert_disabled(request, obj):
+            return True
+        current = self.get_object(request, str(obj.pk)) if obj is not None else None
+        return not self.may_revert(request, current)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        pk = valid_pk_or_404(self.model, object_id)
+        valid_pk_or_404(get_history_model_for_model(self.model), version_id)
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        current = self.get_object(request, str(pk))
+        if not self.may_revert(request, current):
+            raise PermissionDenied
+        # Like the change form: the checks and the save commit together or not at all.
+        with transaction.atomic(using=self.model._default_manager.db):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class DayInline(admin.TabularInline):
@@ -92,6 +137,9 @@ class MissionAdmin(DiaryAdmin):
     ]
 
     actions = ["export_fixture"]
+    # Explicit, with the id last: the day count's GROUP BY drops Meta.ordering, and lists and
+    # the autocomplete page through the missions.
+    ordering = ["-start_date", "title", "pk"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(day_total=Count("days"))
@@ -120,8 +168,10 @@ class MissionAdmin(DiaryAdmin):
 
     def export_fixture_view(self, request, object_id):
         fixture_admin.require(request, fixture_admin.EXPORT_PERMISSION)
-        mission = get_object_or_404(Mission, pk=object_id)
-        return fixture_admin.fixture_download(Mission.objects.filter(pk=mission.pk))
+        missions = Mission.objects.filter(pk=valid_pk_or_404(Mission, object_id))
+        if not missions.exists():
+            raise Http404(f"No mission with id “{object_id}”.")
+        return fixture_admin.fixture_download(missions)
 
     def import_fixture_view(self, request):
         return fixture_admin.import_view(self, request)
