@@ -51,10 +51,6 @@ def test_editors_on_the_same_visits_lose_nothing_and_overwrite_nothing():
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
-@pytest.mark.xfail(
-    strict=True,
-    reason="CACHE helper (issue 9 item 7): the page cache degrades to rendering when Redis fails",
-)
 def test_readers_see_no_error_while_the_page_cache_redis_is_killed_and_restarted():
     # Redis dies at 2 s and is back at 4 s: reads in all three phases, none failing.
     code, output = load_test(
