@@ -250,9 +250,9 @@ def test_the_voc_xsd_check_refuses_the_old_slugs(tmp_path):
     assert xsd_errors(xml) == []
 
 
-def check_jsonschema(path):
+def check_jsonschema(path, schema=JSON_SCHEMA):
     return subprocess.run(
-        [Path(sys.prefix) / "bin" / "check-jsonschema", "--schemafile", needs(JSON_SCHEMA), path],
+        [Path(sys.prefix) / "bin" / "check-jsonschema", "--schemafile", needs(schema), path],
         capture_output=True,
         text=True,
         timeout=120,
@@ -269,6 +269,18 @@ def test_check_jsonschema_accepts_the_schedule(client, mission, tmp_path):
     path.write_text(json.dumps(broken))
     refused = check_jsonschema(path)
     assert refused.returncode == 1 and "daysCount" in refused.stdout
+
+
+def test_check_jsonschema_accepts_the_public_json(client, mission, tmp_path):
+    path = tmp_path / f"{mission.slug}.json"
+    path.write_bytes(fetch(client, f"/missions/{mission.slug}.json").content)
+    schema = Path(settings.BASE_DIR) / "docs" / "public-json.schema.json"
+    result = check_jsonschema(path, schema)
+    assert result.returncode == 0, result.stdout + result.stderr
+    broken = json.loads(path.read_text())
+    broken["visits"][0]["date"] = "10 June"
+    path.write_text(json.dumps(broken))
+    assert check_jsonschema(path, schema).returncode == 1
 
 
 def pyfahrplan(path, *options):

@@ -7,7 +7,7 @@ start date), whether or not the diary records anything on it: consumers such as
 c3voc-schedule-tools match days by index and date. Each dated visit is an event in the room
 named by its site and city. The format has no place for an event without a date, so an undated
 visit is left out rather than given an invented one; a dated visit with no recorded time spans
-its day (00:00 for 23:59, as no consumer reads "24:00") and says so in its description.
+its day (from 00:00, for 23:59: readers refuse "24:00") and says so in its description.
 
 The shapes chosen so that every consumer reads them, and the consumers it is tested with, are
 documented in docs/c3voc-schedule.md.
@@ -45,8 +45,8 @@ def _event_slug(acronym: str, visit) -> str:
     """
     "<acronym>-<visit slug>", e.g. japan_2024-ispace: the JSON schema wants [a-z0-9_-] ending
     in a letter or digit, the XML schema 4+ of [a-z0-9_] (the acronym), a hyphen, then 4+ of
-    [a-z0-9_-]. A visit slug that is shorter, or loses characters on the way (a Unicode
-    slug), gets the event id appended, so slugs stay unique within the schedule.
+    [a-z0-9_-]. A visit slug that is shorter, or changes on the way (upper case, a leading or
+    trailing dash), gets the event id appended, so slugs stay unique within the schedule.
     """
     part = re.sub(r"[^a-z0-9_-]+", "-", visit.slug.lower()).strip("-_")
     if part != visit.slug or len(part) < SLUG_PART_MIN:
