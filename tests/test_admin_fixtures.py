@@ -1,4 +1,6 @@
 import json
+import os
+import stat
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -7,6 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from diary.interchange import admin_views as fixture_admin
 from diary.models import Mission, Visit
 
 from .diary_state import database_state, empty_diary, export_bytes
@@ -176,3 +179,81 @@ def test_confirm_without_a_preview_is_refused(staff_client, demo):
 def test_export_of_unknown_mission_is_404(staff_client, demo):
     url = reverse("admin:diary_mission_export", args=[999999])
     assert staff_client.get(url).status_code == 404
+
+
+@pytest.fixture
+def staging(tmp_path, monkeypatch):
+    """Stage uploads under the test's own folder, so tests can look at what is kept."""
+    monkeypatch.setattr(fixture_admin, "STAGING_PARENT", tmp_path / "staging-parent")
+    (tmp_path / "staging-parent").mkdir()
+    return tmp_path / "staging-parent"
+
+
+def test_staged_upload_is_private_to_the_server_user(staff_client, demo, tmp_path, staging):
+    preview = upload(staff_client, edited_demo_fixture(tmp_path))
+    folder = fixture_admin.staging_dir()
+    assert folder.parent == staging
+    # Not a name anyone can predict: it depends on the SECRET_KEY.
+    assert folder.name != "missiontracker-fixture-uploads"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert folder.stat().st_uid == os.geteuid()
+    (staged,) = folder.iterdir()
+    assert staged.name == f"{preview.context['token']}.json"
+    assert stat.S_IMODE(staged.stat().st_mode) == 0o600
+
+
+def test_a_staged_file_swapped_after_the_preview_is_not_imported(
+    staff_client, demo, tmp_path, staging
+):
+    preview = upload(staff_client, edited_demo_fixture(tmp_path))
+    token = preview.context["token"]
+    records = json.loads(export_bytes(tmp_path / "demo.json", "japan-2024"))
+    for record in records:
+        if record["model"] == "diary.mission":
+            record["fields"]["status"] = "draft"
+    (fixture_admin.staging_dir() / f"{token}.json").write_bytes(json.dumps(records).encode())
+    before = database_state()
+    response = staff_client.post(IMPORT_URL, {"confirm": "1", "token": token})
+    assert response.status_code == 200
+    assert "is not the file you previewed" in response.content.decode()
+    assert database_state() == before
+    assert Mission.objects.get(slug="japan-2024").status == "published"
+    # The refused file is thrown away, not offered again.
+    again = staff_client.post(IMPORT_URL, {"confirm": "1", "token": token}, follow=True)
+    assert "expired" in again.content.decode()
+
+
+def test_a_staging_folder_open_to_others_is_not_used(staff_client, demo, tmp_path, staging):
+    folder = fixture_admin.staging_dir()
+    folder.chmod(0o777)
+    before = database_state()
+    response = upload(staff_client, edited_demo_fixture(tmp_path))
+    html = response.content.decode()
+    assert "cannot keep uploads privately" in html
+    assert "Confirm import" not in html
+    assert list(folder.iterdir()) == []
+    assert database_state() == before
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user needs root")
+def test_a_staging_folder_owned_by_another_user_is_not_used(staff_client, demo, tmp_path, staging):
+    folder = fixture_admin.staging_dir()
+    os.chown(folder, 65534, 65534)
+    response = upload(staff_client, edited_demo_fixture(tmp_path))
+    assert "cannot keep uploads privately" in response.content.decode()
+    assert list(folder.iterdir()) == []
+
+
+def test_confirm_is_refused_when_a_record_changed_after_the_preview(
+    staff_client, demo, tmp_path, staging
+):
+    preview = upload(staff_client, edited_demo_fixture(tmp_path))
+    visit = Visit.objects.get(slug="ispace")
+    visit.summary = "Edited by someone else while the preview was open."
+    visit.save()
+    response = staff_client.post(IMPORT_URL, {"confirm": "1", "token": preview.context["token"]})
+    assert response.status_code == 200
+    assert "Nothing was imported" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.title != "ispace — title from the upload"
+    assert visit.summary == "Edited by someone else while the preview was open."

@@ -2,14 +2,22 @@
 Fixture export and import in the admin, behind their own permissions
 (diary.export_mission, diary.import_mission).
 
-An upload is checked in two steps: the preview runs the whole import in a transaction that
-is rolled back and shows what it would do; the confirm step imports the same bytes for real
-(validated again, since the database may have changed in between). Between the two steps the
-file waits in a private temporary folder, under a random token kept in the user's session.
+An upload is checked in two steps: the preview runs the whole import as a dry run (as the
+user, so kinds of record they may not change are refused then) and shows what it would do;
+the confirm step imports the same bytes for real. Between the two steps the file waits in a
+folder only the server's own user can enter, under a random name, and the session keeps its
+SHA-256 and the preview's state digest: the confirmation imports exactly the previewed bytes
+(a file changed on disk is refused), and only if the records it writes have not changed since
+the preview (optimistic concurrency, see import_fixture's expected_state).
 """
 
+import contextlib
+import hashlib
 import io
+import logging
+import os
 import secrets
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -22,18 +30,26 @@ from django.http import FileResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .fixture_export import collect_mission_records, fixture_filename, write_fixture
 from .fixture_import import FixtureImportError, import_fixture
 
+logger = logging.getLogger(__name__)
+
 EXPORT_PERMISSION = "diary.export_mission"
 IMPORT_PERMISSION = "diary.import_mission"
 SESSION_KEY = "diary_fixture_upload"
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "missiontracker-fixture-uploads"
+# Where the staging folder is made; None is the system's temporary folder.
+STAGING_PARENT = None
 # Previews nobody confirmed are swept away after this long.
 PENDING_LIFETIME_SECONDS = 24 * 60 * 60
+
+
+class StagingError(Exception):
+    """The staging folder is not private, so nothing may be kept in it."""
 
 
 def fixture_download(missions):
@@ -76,27 +92,80 @@ class FixtureUploadForm(forms.Form):
         return upload
 
 
+def staging_dir() -> Path:
+    """
+    The folder uploads wait in between preview and confirmation, shared by this instance's
+    worker processes and private to its user.
+
+    Its name is derived from the SECRET_KEY, so other users of the machine cannot guess it
+    to plant a folder there first; and whatever is found there is used only if it is a real
+    folder (not a link) owned by this process's user and closed to everyone else.
+    """
+    parent = Path(STAGING_PARENT or tempfile.gettempdir())
+    name = salted_hmac("diary.fixture-staging", str(os.geteuid())).hexdigest()[:32]
+    folder = parent / f"missiontracker-uploads-{name}"
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    info = folder.lstat()
+    if (
+        not stat.S_ISDIR(info.st_mode)
+        or info.st_uid != os.geteuid()
+        or stat.S_IMODE(info.st_mode) & 0o077
+    ):
+        logger.error(
+            "Fixture staging folder %s is not a private folder of uid %s; remove it.",
+            folder,
+            os.geteuid(),
+        )
+        raise StagingError(
+            _(
+                "The server cannot keep uploads privately: its staging folder is not a "
+                "private folder of its own (another user owns it, or others may open it). "
+                "Nothing was kept. Ask the administrator to remove %(folder)s."
+            )
+            % {"folder": folder}
+        )
+    return folder
+
+
 def _pending_path(token):
-    return UPLOAD_DIR / f"{token}.json"
+    return staging_dir() / f"{token}.json"
 
 
-def _keep_for_confirmation(request, content: bytes) -> str:
+def _keep_for_confirmation(request, content: bytes, state_digest: str) -> dict:
     _discard_pending(request)
-    UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
+    folder = staging_dir()
     cutoff = time.time() - PENDING_LIFETIME_SECONDS
-    for stale in UPLOAD_DIR.glob("*.json"):
-        if stale.stat().st_mtime < cutoff:
+    for stale in folder.glob("*.json"):
+        if stale.lstat().st_mtime < cutoff:
             stale.unlink(missing_ok=True)
     token = secrets.token_urlsafe(24)
-    _pending_path(token).write_bytes(content)
-    request.session[SESSION_KEY] = token
-    return token
+    # O_EXCL: a new file of our own, never one found there; 0600: readable by us alone.
+    descriptor = os.open(
+        folder / f"{token}.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600
+    )
+    with os.fdopen(descriptor, "wb") as staged:
+        staged.write(content)
+    pending = {
+        "token": token,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "state_digest": state_digest,
+    }
+    request.session[SESSION_KEY] = pending
+    return pending
+
+
+def _read_pending(path) -> bytes:
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(descriptor, "rb") as staged:
+        return staged.read()
 
 
 def _discard_pending(request):
-    token = request.session.pop(SESSION_KEY, None)
-    if token:
-        _pending_path(token).unlink(missing_ok=True)
+    pending = request.session.pop(SESSION_KEY, None)
+    if isinstance(pending, dict) and pending.get("token"):
+        with contextlib.suppress(StagingError):
+            _pending_path(pending["token"]).unlink(missing_ok=True)
 
 
 def import_view(model_admin, request):
@@ -115,30 +184,59 @@ def import_view(model_admin, request):
         if form.is_valid():
             content = form.cleaned_data["fixture"].read()
             try:
-                context["report"] = import_fixture(content, dry_run=True)
+                report = import_fixture(content, dry_run=True, user=request.user)
+                pending = _keep_for_confirmation(request, content, report.state_digest)
             except FixtureImportError as error:
                 context["errors"] = error.messages
+            except StagingError as error:
+                context["errors"] = [str(error)]
             else:
-                context["token"] = _keep_for_confirmation(request, content)
-                context["file_name"] = form.cleaned_data["fixture"].name
+                context.update(
+                    report=report,
+                    token=pending["token"],
+                    sha256=pending["sha256"],
+                    file_name=form.cleaned_data["fixture"].name,
+                )
     context["form"] = form
     return TemplateResponse(request, "admin/diary/mission/import_fixture.html", context)
 
 
 def _confirm(model_admin, request, context):
-    token = request.session.get(SESSION_KEY)
-    path = _pending_path(token) if token else None
-    if path is None or not path.exists() or request.POST.get("token") != token:
+    pending = request.session.get(SESSION_KEY)
+    try:
+        path = _pending_path(pending["token"]) if isinstance(pending, dict) else None
+    except StagingError as error:
+        return _refuse(request, context, [str(error)])
+    if path is None or not path.exists() or request.POST.get("token") != pending["token"]:
         messages.error(request, _("That upload has expired; please upload the file again."))
         return redirect("admin:diary_mission_import")
+    content = _read_pending(path)
+    if hashlib.sha256(content).hexdigest() != pending["sha256"]:
+        logger.error("Staged fixture %s changed on disk between preview and confirmation.", path)
+        return _refuse(
+            request,
+            context,
+            [
+                _(
+                    "The staged file is not the file you previewed (its SHA-256 differs), so "
+                    "it was not imported. Please upload the file again."
+                )
+            ],
+        )
     try:
-        report = import_fixture(path.read_bytes())
+        report = import_fixture(
+            content, user=request.user, expected_state=pending.get("state_digest")
+        )
     except FixtureImportError as error:
-        _discard_pending(request)
-        context.update(form=FixtureUploadForm(), errors=error.messages)
-        return TemplateResponse(request, "admin/diary/mission/import_fixture.html", context)
+        return _refuse(request, context, error.messages)
     _discard_pending(request)
     messages.success(
         request, _("Fixture imported: %(summary)s.") % {"summary": "; ".join(report.lines())}
     )
     return redirect("admin:diary_mission_changelist")
+
+
+def _refuse(request, context, errors):
+    _discard_pending(request)
+    context.update(form=FixtureUploadForm(), errors=errors)
+    return TemplateResponse(request, "admin/diary/mission/import_fixture.html", context)
