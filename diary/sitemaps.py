@@ -90,7 +90,7 @@ def sitemap_index(request):
 
 
 @require_safe
-@public_page
+@public_page(params=("p",))
 def sitemap_section(request, section):
     """One kind's file, `?p=2` for its second page; an unknown section or page is a 404."""
     return views.sitemap(request, SITEMAPS, section=section)

@@ -28,6 +28,7 @@ import datetime
 from icalendar import Calendar, Event, vText
 
 from ..models import Visit
+from .related import related_by_visit, url_maker
 
 PRODID = "-//Mission Tracker//Mission diary//EN"
 UID_DOMAIN = "missiontracker"
@@ -48,41 +49,39 @@ def visit_location(visit):
     return ", ".join(part for part in (visit.site_name, visit.city) if part)
 
 
-def visit_description(visit):
+def visit_description(visit, organisations, people):
     """The summary, then who was met: what a subscriber wants to read in the event."""
     paragraphs = [visit.summary] if visit.summary else []
-    organisations = [str(organisation) for organisation in visit.organisations.all()]
     if organisations:
-        paragraphs.append("Organisations: " + ", ".join(organisations))
-    people = [
-        f"{person.full_name} ({person.title_line})" if person.title_line else person.full_name
-        for person in visit.people.all()
-    ]
+        paragraphs.append("Organisations: " + ", ".join(str(o) for o in organisations))
     if people:
-        paragraphs.append("People met: " + "; ".join(people))
+        paragraphs.append(
+            "People met: "
+            + "; ".join(
+                f"{person.full_name} ({person.title_line})"
+                if person.title_line
+                else person.full_name
+                for person in people
+            )
+        )
     return "\n\n".join(paragraphs)
 
 
-def visit_event(visit, stamp, absolute_url):
+def visit_event(visit, stamp, url, organisations=(), people=()):
     if visit.start is None:
         start = visit.day.date
         end = start + datetime.timedelta(days=1)
     else:
         start, end = visit.start, visit.end
-    event = Event.new(
-        uid=event_uid(visit),
-        stamp=stamp,
-        start=start,
-        end=end,
-        summary=visit.title,
-        url=absolute_url(visit.get_absolute_url()),
-    )
+    event = Event.new(uid=event_uid(visit), stamp=stamp, start=start, end=end, url=url)
+    # Event.new(summary=…) would do, but vText says plainly that it is escaped TEXT.
+    event.add("SUMMARY", vText(visit.title))
     location = visit_location(visit)
     if location:
-        event.add("LOCATION", location)
-    description = visit_description(visit)
+        event.add("LOCATION", vText(location))
+    description = visit_description(visit, organisations, people)
     if description:
-        event.add("DESCRIPTION", description)
+        event.add("DESCRIPTION", vText(description))
     return event
 
 
@@ -95,7 +94,7 @@ def calendar_texts(mission):
 
 
 def dated_visits(mission):
-    return Visit.objects.filter(mission=mission, day__isnull=False).with_details()
+    return Visit.objects.filter(mission=mission, day__isnull=False).select_related("mission", "day")
 
 
 def mission_calendar(mission, absolute_url):
@@ -121,8 +120,19 @@ def mission_calendar(mission, absolute_url):
     # X-WR-TIMEZONE is what Google Calendar and Apple Calendar read as the calendar's zone.
     calendar.add("X-WR-TIMEZONE", mission.timezone)
     stamp = feed_stamp(mission)
-    for visit in dated_visits(mission):
-        calendar.add_component(visit_event(visit, stamp, absolute_url))
+    visits = dated_visits(mission)
+    organisations = related_by_visit(visits, "organisations")
+    people = related_by_visit(visits, "people", "organisation")
+    visit_url = url_maker(absolute_url, "diary:visit", mission_slug=mission.slug)
+    for visit in visits:
+        event = visit_event(
+            visit,
+            stamp,
+            visit_url(visit.slug),
+            organisations.get(visit.pk, ()),
+            people.get(visit.pk, ()),
+        )
+        calendar.add_component(event)
     # A VTIMEZONE for each TZID used, covering the mission's years: enough for any client,
     # far shorter than the 1970–2038 default for zones with daylight saving time.
     calendar.add_missing_timezones(

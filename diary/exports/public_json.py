@@ -10,9 +10,11 @@ same ETag.
 
 from django.db.models import Prefetch
 
-from ..models import Agreement, Organisation, Person, Visit
+from ..models import Agreement, Organisation, Person, Source, Visit
+from .related import url_maker, uuids_by_visit
 
 SCHEMA_VERSION = 1
+VISIT_LINKS = ("organisations", "people", "sources")
 
 
 def _iso(value):
@@ -61,7 +63,8 @@ def _person(person, absolute):
     }
 
 
-def _visit(visit, absolute):
+def _visit(visit, related, url):
+    """`related` maps each many-to-many field to {visit id: sorted UUIDs}."""
     return {
         "uuid": str(visit.uuid),
         "slug": visit.slug,
@@ -75,10 +78,8 @@ def _visit(visit, absolute):
         "site_name": visit.site_name,
         "city": visit.city,
         "position": visit.position,
-        "organisations": _uuids(visit.organisations.all()),
-        "people": _uuids(visit.people.all()),
-        "sources": _uuids(visit.sources.all()),
-        "url": absolute(visit.get_absolute_url()),
+        **{field: by_visit.get(visit.pk, []) for field, by_visit in related.items()},
+        "url": url(visit.slug),
     }
 
 
@@ -134,12 +135,16 @@ def mission_document(mission, absolute) -> dict:
     (request.build_absolute_uri).
     """
     days = list(mission.days.order_by("date"))
+    # A mission's visits may be many (15,000 in bench/exports_15k.py): their links are read
+    # as UUIDs, one query per kind, rather than prefetched as records.
+    visit_rows = Visit.objects.filter(mission=mission)
     visits = list(
-        Visit.objects.filter(mission=mission)
-        .order_by(*Visit._meta.ordering, "uuid")
-        .select_related("mission", "day")
-        .prefetch_related("organisations", "people", "sources")
+        visit_rows.order_by(*Visit._meta.ordering, "uuid").select_related("mission", "day")
     )
+    related, related_ids = {}, {}
+    for field in VISIT_LINKS:
+        related[field], related_ids[field] = uuids_by_visit(visit_rows, field)
+    visit_url = url_maker(absolute, "diary:visit", mission_slug=mission.slug)
     agreements = list(
         mission.agreements.order_by(*Agreement._meta.ordering, "uuid")
         .select_related("signed_day", "signed_at_visit")
@@ -153,21 +158,22 @@ def mission_document(mission, absolute) -> dict:
     delegation = list(mission.delegation.all())
     mission_sources = list(mission.sources.all())
 
-    people_ids = {p.pk for p in delegation} | {p.pk for v in visits for p in v.people.all()}
+    people_ids = {p.pk for p in delegation} | related_ids["people"]
     people = sorted(
         Person.objects.filter(pk__in=people_ids).select_related("organisation"),
         key=lambda p: (p.slug, str(p.uuid)),
     )
     organisation_ids = (
-        {o.pk for v in visits for o in v.organisations.all()}
+        related_ids["organisations"]
         | {o.pk for a in agreements for o in a.parties.all()}
         | {p.organisation_id for p in people if p.organisation_id}
     )
     if mission.lead_organisation_id:
         organisation_ids.add(mission.lead_organisation_id)
     sources = {s.pk: s for s in mission_sources}
-    for item in [*visits, *agreements]:
-        sources.update((s.pk, s) for s in item.sources.all())
+    for agreement in agreements:
+        sources.update((s.pk, s) for s in agreement.sources.all())
+    sources.update((s.pk, s) for s in Source.objects.filter(visits__in=visit_rows).distinct())
 
     return {
         "schema_version": SCHEMA_VERSION,
@@ -197,7 +203,7 @@ def mission_document(mission, absolute) -> dict:
             }
             for day in days
         ],
-        "visits": [_visit(visit, absolute) for visit in visits],
+        "visits": [_visit(visit, related, visit_url) for visit in visits],
         "agreements": [_agreement(agreement, absolute) for agreement in agreements],
         "organisations": [_organisation(o, absolute) for o in _with_parents(organisation_ids)],
         "people": [_person(person, absolute) for person in people],

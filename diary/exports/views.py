@@ -7,11 +7,12 @@ Decided here once for all of them:
 - Caching: `public_page` lets the page cache share the document among anonymous readers
   under the content version, exactly as it does pages: never stale, with its ETag, 304s,
   and HEAD answered with GET's headers.
+- Query strings: none is read, so any is redirected (301) to the bare address.
 - Readers the page cache does not serve (anyone with a session) still get an ETag — a digest
   of the document — and a 304 when it matches, on GET and HEAD alike.
 """
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.http import content_disposition_header
@@ -25,6 +26,10 @@ from .formats import EXPORTERS
 @require_safe
 @public_page
 def mission_export(request, slug, identifier):
+    if request.GET:
+        # No format reads a parameter. Sent to the one address the cache keeps, a junk query
+        # string cannot make the server build a large document again and again.
+        return HttpResponsePermanentRedirect(request.path)
     try:
         exporter_class = EXPORTERS[identifier]
     except KeyError:

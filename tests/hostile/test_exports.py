@@ -1,0 +1,249 @@
+"""
+Hostile requests to every public format (.json, schedule.json, .ics) and the sitemap:
+drafts asked for by anonymous readers and by staff, junk query strings, absurd ids,
+HEAD/ETag/304, text that breaks naive iCalendar writers, and sizes past the sitemap limits.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from icalendar import Calendar
+
+from diary.models import Visit
+from diary.sitemaps import DiarySitemap
+from tests.factories import (
+    make_day,
+    make_draft_world,
+    make_mission,
+    make_organisation,
+    make_person,
+    make_visit,
+)
+
+pytestmark = pytest.mark.django_db
+
+FORMATS = ["mission_ics", "mission_json", "mission_schedule"]
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+def url(name, slug):
+    return reverse(f"diary:{name}", kwargs={"slug": slug})
+
+
+@pytest.fixture
+def published(db):
+    mission = make_mission(title="Published mission", slug="published-mission")
+    make_visit(mission, day=make_day(mission), title="A visit")
+    return mission
+
+
+@pytest.fixture
+def staff(django_user_model):
+    user = django_user_model.objects.create_superuser("boss", "boss@example.org", "pw-boss")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_a_draft_is_404_for_anonymous_readers_and_for_staff(name, staff):
+    draft = make_draft_world()["mission"]
+    assert Client().get(url(name, draft.slug)).status_code == 404
+    assert staff.get(url(name, draft.slug)).status_code == 404
+    assert staff.head(url(name, draft.slug)).status_code == 404
+
+
+@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize(
+    "slug", ["no-such-mission", "9" * 40, "a" * 2000, "published-mission-", "-"]
+)
+def test_unknown_or_absurd_ids_are_404(name, slug, published):
+    assert Client().get(url(name, slug)).status_code == 404
+
+
+@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize("query", ["?x=1", "?p=-1&page=%00", "?" + "a=1&" * 200, "?=", "?%ff"])
+def test_a_query_string_is_sent_to_the_bare_address(name, query, published):
+    address = url(name, published.slug)
+    response = Client().get(address + query)
+    assert response.status_code == 301
+    assert response["Location"] == address
+
+
+@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize("reader", ["anonymous", "staff"])
+def test_head_carries_gets_etag_and_a_matching_etag_gets_304(name, reader, published, staff):
+    client = Client() if reader == "anonymous" else staff
+    address = url(name, published.slug)
+    get = client.get(address)
+    assert get.status_code == 200
+    etag = get["ETag"]
+    head = client.head(address)
+    assert head.status_code == 200
+    assert head["ETag"] == etag
+    assert head.content == b""
+    for method in (client.get, client.head):
+        again = method(address, headers={"If-None-Match": etag})
+        assert again.status_code == 304, method
+        assert again["ETag"] == etag
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_gzipped_copy_has_its_own_etag_and_304(name, published):
+    client = Client()
+    address = url(name, published.slug)
+    plain, gzipped = client.get(address), client.get(address, headers=GZIP)
+    assert gzipped["Content-Encoding"] == "gzip"
+    assert gzipped["ETag"] != plain["ETag"]
+    revalidated = client.get(address, headers={**GZIP, "If-None-Match": gzipped["ETag"]})
+    assert revalidated.status_code == 304
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_an_edit_changes_the_etag_at_once(name, published):
+    client = Client()
+    address = url(name, published.slug)
+    etag = client.get(address)["ETag"]
+    visit = Visit.objects.get(mission=published)
+    visit.title = "Renamed visit"
+    visit.save()
+    response = client.get(address, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert b"Renamed visit" in response.content
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_writing_methods_are_refused(name, published):
+    address = url(name, published.slug)
+    for method in ("post", "put", "delete", "patch"):
+        assert getattr(Client(), method)(address).status_code == 405
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_queries_stay_the_same_however_many_visits(name):
+    mission = make_mission(slug="growing")
+    day = make_day(mission)
+    # The JSON reads organisations' parents a level per query: the same depth in both runs.
+    make_visit(
+        mission,
+        day=day,
+        people=[make_person(organisation=make_organisation())],
+        organisations=[make_organisation(parent=make_organisation())],
+    )
+
+    def queries():
+        # A session cookie: the page cache steps aside, so this is the build itself.
+        client = Client(headers={"Cookie": "sessionid=none"})
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url(name, mission.slug)).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for _ in range(15):
+        make_visit(
+            mission,
+            day=day,
+            people=[make_person(organisation=make_organisation())],
+            organisations=[make_organisation(parent=make_organisation())],
+        )
+    assert queries() == few
+    assert few <= 16
+
+
+HOSTILE_TEXT = "Line one\r\nline two\rline three\nend, with; separators \\ and a backslash"
+
+
+def test_feed_with_line_breaks_and_separators_everywhere_is_no_500():
+    mission = make_mission(title=HOSTILE_TEXT, summary=HOSTILE_TEXT, slug="hostile")
+    make_visit(
+        mission,
+        day=make_day(mission),
+        title=HOSTILE_TEXT,
+        summary=HOSTILE_TEXT,
+        site_name=HOSTILE_TEXT,
+        city=HOSTILE_TEXT,
+        organisations=[make_organisation(name=HOSTILE_TEXT, short_name="A;B,C")],
+        people=[make_person(name=HOSTILE_TEXT, role=HOSTILE_TEXT, honorific="Dr;")],
+    )
+    for name in FORMATS:
+        assert Client().get(url(name, mission.slug)).status_code == 200, name
+    content = Client().get(url("mission_ics", mission.slug)).content
+    assert not re.search(rb"[^\r]\n|\r[^\n]", content)  # only CRLF line ends, nothing raw
+    (event,) = Calendar.from_ical(content).events
+    expected = HOSTILE_TEXT.replace("\r\n", "\n").replace("\r", "\n")
+    assert str(event["SUMMARY"]) == expected
+    assert expected in str(event["DESCRIPTION"])
+
+
+# Sitemap
+
+
+def sitemap_files(client):
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200
+    assert b"<sitemapindex" in index.content
+    locations = re.findall(r"<loc>http://testserver([^<]+)</loc>", index.content.decode())
+    return {
+        location.replace("&amp;", "&"): client.get(location.replace("&amp;", "&"))
+        for location in locations
+    }
+
+
+def test_sitemap_splits_a_large_kind_into_files_within_the_limit():
+    mission = make_mission(slug="large")
+    day = make_day(mission)
+    # One more visit than fits in one file (each visit is a URL in each of three languages).
+    visits = DiarySitemap.limit // 3 + 1
+    Visit.objects.bulk_create(
+        Visit(mission=mission, day=day, title=f"Visit {n}", slug=f"visit-{n}")
+        for n in range(visits)
+    )
+    files = sitemap_files(Client())
+    assert "/sitemap-visits.xml" in files and "/sitemap-visits.xml?p=2" in files
+    counts = {}
+    for location, response in files.items():
+        assert response.status_code == 200, location
+        counts[location] = response.content.count(b"<url>")
+        assert counts[location] <= DiarySitemap.limit
+    assert counts["/sitemap-visits.xml"] + counts["/sitemap-visits.xml?p=2"] == visits * 3
+    # Each URL still names its translations.
+    assert (
+        files["/sitemap-visits.xml?p=2"].content.count(b'hreflang="x-default"')
+        == (counts["/sitemap-visits.xml?p=2"])
+    )
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/sitemap-visits.xml?p=99",
+        "/sitemap-visits.xml?p=0",
+        "/sitemap-visits.xml?p=abc",
+        "/sitemap-visits.xml?p=" + "9" * 50,
+        "/sitemap-nothing.xml",
+        "/sitemap-" + "a" * 500 + ".xml",
+    ],
+)
+def test_sitemap_pages_and_kinds_that_do_not_exist_are_404(address, published):
+    assert Client().get(address).status_code == 404
+
+
+def test_sitemap_files_leave_out_drafts(published):
+    draft = make_draft_world()
+    text = b"".join(r.content for r in sitemap_files(Client()).values())
+    assert b"published-mission" in text
+    assert draft["mission"].slug.encode() not in text
+    assert b"hidden" not in text
+
+
+def test_sitemap_head_and_304(published):
+    client = Client()
+    get = client.get("/sitemap-visits.xml")
+    assert client.head("/sitemap-visits.xml")["ETag"] == get["ETag"]
+    again = client.get("/sitemap-visits.xml", headers={"If-None-Match": get["ETag"]})
+    assert again.status_code == 304
+    assert client.post("/sitemap.xml").status_code == 405
