@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Count
-from django.forms.models import BaseInlineFormSet
+from django.db.models import Count, F
 from django.http import Http404
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
@@ -72,53 +73,28 @@ class DayInline(admin.TabularInline):
     show_change_link = True
 
 
-class UndatedVisitInline(admin.TabularInline):
-    """Visits the source gives no day for; dated visits are edited on their day."""
+def visit_links(visits, add_url, add_label):
+    """
+    An ordered list of visits, each linking to its own change form, and a link to add one.
 
-    model = Visit
-    extra = 0
-    fields = ["title", "slug", "site_name", "city"]
-    prepopulated_fields = {"slug": ["title"]}
-    show_change_link = True
-    verbose_name = _("visit with no recorded date")
-    verbose_name_plural = _("visits with no recorded date")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(day__isnull=True)
-
-
-class VisitOnDayFormSet(BaseInlineFormSet):
-    """Visits added on a day belong to the day's mission, and need a slug free in it."""
-
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        form.instance.mission_id = self.instance.mission_id
-        return form
-
-    def clean(self):
-        super().clean()
-        kept = [
-            form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)
-        ]
-        taken = set(
-            Visit.objects.filter(mission_id=self.instance.mission_id)
-            .exclude(pk__in=[form.instance.pk for form in self.forms if form.instance.pk])
-            .values_list("slug", flat=True)
-        )
-        for form in kept:
-            slug = form.cleaned_data.get("slug")
-            if slug in taken:
-                form.add_error("slug", _("This mission already has a visit with this slug."))
-            taken.add(slug)
-
-
-class VisitInline(admin.StackedInline):
-    model = Visit
-    formset = VisitOnDayFormSet
-    extra = 0
-    fields = [("title", "slug"), ("starts_at", "ends_at"), ("site_name", "city"), "summary"]
-    prepopulated_fields = {"slug": ["title"]}
-    show_change_link = True
+    Visits are edited on their own page, not inline: a mission's day can hold hundreds of
+    visits, and a form with one inline per visit outgrows any sensible limit on posted fields
+    (DATA_UPLOAD_MAX_NUMBER_FIELDS) long before that.
+    """
+    items = format_html_join(
+        "",
+        '<li><a href="{}">{}</a>{}</li>',
+        (
+            (
+                reverse("admin:diary_visit_change", args=[visit.pk]),
+                visit.title,
+                f" — {visit.starts_at:%H:%M}" if visit.starts_at else "",
+            )
+            for visit in visits
+        ),
+    )
+    listing = format_html("<ol>{}</ol>", items) if items else format_html("<p>{}</p>", _("None."))
+    return format_html('{}<p><a class="addlink" href="{}">{}</a></p>', listing, add_url, add_label)
 
 
 @admin.register(Mission)
@@ -129,12 +105,22 @@ class MissionAdmin(DiaryAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["lead_organisation", "delegation", "sources"]
     date_hierarchy = "start_date"
-    inlines = [DayInline, UndatedVisitInline]
+    inlines = [DayInline]
+    readonly_fields = ["undated_visits"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "summary"]}),
         (_("Where and when"), {"fields": ["host_country", "timezone", "start_date", "end_date"]}),
         (_("Who and why we know"), {"fields": ["lead_organisation", "delegation", "sources"]}),
+        (_("Visits with no recorded date"), {"fields": ["undated_visits"]}),
     ]
+
+    @admin.display(description=_("visits with no recorded date"))
+    def undated_visits(self, obj):
+        if obj.pk is None:
+            return _("Save the mission first, then add its visits.")
+        visits = obj.visits.filter(day__isnull=True).order_by("position", "title", "pk")
+        add_url = reverse("admin:diary_visit_add") + "?" + urlencode({"mission": obj.pk})
+        return visit_links(visits, add_url, _("Add a visit with no recorded date"))
 
     actions = ["export_fixture"]
     # Explicit, with the id last: the day count's GROUP BY drops Meta.ordering, and lists and
@@ -203,7 +189,22 @@ class DayAdmin(DiaryAdmin):
     search_fields = ["title", "summary", "mission__title"]
     autocomplete_fields = ["mission"]
     date_hierarchy = "date"
-    inlines = [VisitInline]
+    readonly_fields = ["visit_list"]
+    fields = ["mission", "date", "title", "summary", "visit_list"]
+
+    @admin.display(description=_("visits"))
+    def visit_list(self, obj):
+        if obj.pk is None:
+            return _("Save the day first, then add its visits.")
+        visits = obj.visits.order_by(
+            F("starts_at").asc(nulls_last=True), "position", "title", "pk"
+        ).only("pk", "title", "starts_at")
+        add_url = (
+            reverse("admin:diary_visit_add")
+            + "?"
+            + urlencode({"mission": obj.mission_id, "day": obj.pk})
+        )
+        return visit_links(visits, add_url, _("Add a visit to this day"))
 
 
 @admin.register(Visit)

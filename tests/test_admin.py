@@ -1,4 +1,6 @@
 import datetime
+import re
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -10,8 +12,9 @@ from diary.models import (
     Visit,
 )
 
+from . import factories
 from .browsing import DIARY_MODELS as MODELS
-from .browsing import admin_url
+from .browsing import admin_url, read_form, single_values
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +64,6 @@ def mission_form(mission, **overrides):
         "end_date": mission.end_date.isoformat(),
         "days-TOTAL_FORMS": "0",
         "days-INITIAL_FORMS": "0",
-        "visits-TOTAL_FORMS": "0",
-        "visits-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data
@@ -95,13 +96,6 @@ def test_adding_a_day_outside_the_mission_in_the_inline_shows_an_error(staff_cli
         data[f"days-{index}-mission"] = str(demo.pk)
         data[f"days-{index}-date"] = day.date.isoformat()
         data[f"days-{index}-title"] = day.title
-    undated = list(demo.visits.filter(day__isnull=True))
-    data["visits-TOTAL_FORMS"] = data["visits-INITIAL_FORMS"] = str(len(undated))
-    for index, visit in enumerate(undated):
-        data[f"visits-{index}-id"] = str(visit.pk)
-        data[f"visits-{index}-mission"] = str(demo.pk)
-        data[f"visits-{index}-title"] = visit.title
-        data[f"visits-{index}-slug"] = visit.slug
     new = len(existing)
     data[f"days-{new}-mission"] = str(demo.pk)
     data[f"days-{new}-date"] = "2024-07-01"
@@ -130,33 +124,81 @@ def test_visit_with_end_before_start_shows_an_error_in_the_admin(staff_client, d
     assert not Visit.objects.filter(slug="reception").exists()
 
 
-def add_visit_on_day(client, day, **visit_fields):
-    """POST the day's admin page with one new visit in its inline."""
-    data = {
-        "mission": day.mission_id,
-        "date": day.date.isoformat(),
-        "title": day.title,
-        "summary": day.summary,
-        "visits-TOTAL_FORMS": "1",
-        "visits-INITIAL_FORMS": "0",
-    }
-    data.update({f"visits-0-{name}": value for name, value in visit_fields.items()})
-    return client.post(admin_url(Day, "change", day.pk), data)
+def add_visit_from_day_page(client, day, **visit_fields):
+    """Follow the day page's "Add a visit to this day" link, fill the form, and save it."""
+    page = client.get(admin_url(Day, "change", day.pk)).content.decode()
+    link = re.search(r'<a class="addlink" href="([^"]+)">Add a visit to this day</a>', page)
+    add_page = client.get(unescape(link[1])).content.decode()
+    data = single_values(read_form(add_page, "visit_form"))
+    data.update(visit_fields)
+    return client.post(admin_url(Visit, "add"), data)
 
 
-def test_duplicate_visit_slug_added_on_a_day_shows_an_error_not_a_crash(staff_client, demo):
+def test_duplicate_visit_slug_added_from_a_day_shows_an_error_not_a_crash(staff_client, demo):
     day = demo.days.get(date="2024-06-12")
-    response = add_visit_on_day(staff_client, day, title="Another ispace visit", slug="ispace")
+    response = add_visit_from_day_page(
+        staff_client, day, title="Another ispace visit", slug="ispace"
+    )
     assert response.status_code == 200
     assert "already has a visit with this slug" in response.content.decode()
     assert demo.visits.filter(slug="ispace").count() == 1
 
 
-def test_visit_added_on_a_day_belongs_to_the_days_mission(staff_client, demo):
+def test_visit_added_from_a_day_belongs_to_the_day_and_its_mission(staff_client, demo):
     day = demo.days.get(date="2024-06-12")
-    response = add_visit_on_day(
+    response = add_visit_from_day_page(
         staff_client, day, title="Signing ceremony", slug="signing-ceremony", starts_at="10:00"
     )
     assert response.status_code == 302
     visit = Visit.objects.get(slug="signing-ceremony")
     assert (visit.mission, visit.day) == (demo, day)
+
+
+BUSY = 400  # visits on one day: more than any real mission day, as the review tried
+
+
+def busy_day():
+    mission = factories.make_mission(title="Busy mission", slug="busy-mission")
+    day = factories.make_day(mission, title="Busy day")
+    Visit.objects.bulk_create(
+        Visit(mission=mission, day=day, title=f"Visit {n:03}", slug=f"visit-{n:03}", position=n)
+        for n in range(BUSY)
+    )
+    return day
+
+
+def test_a_day_with_hundreds_of_visits_lists_them_in_order_and_saves(staff_client):
+    day = busy_day()
+    url = admin_url(Day, "change", day.pk)
+    page = staff_client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert len(page.content) < 500_000
+    titles = re.findall(r'<li><a href="/admin/diary/visit/\d+/change/">(Visit \d+)</a>', html)
+    assert titles == [f"Visit {n:03}" for n in range(BUSY)]
+    data = single_values(read_form(html, "day_form"))
+    data["title"] = "Busy day, renamed"
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    day.refresh_from_db()
+    assert day.title == "Busy day, renamed"
+    assert day.visits.count() == BUSY
+
+
+def test_a_mission_with_hundreds_of_undated_visits_saves(staff_client):
+    mission = factories.make_mission(title="Undated", slug="undated")
+    Visit.objects.bulk_create(
+        Visit(mission=mission, title=f"Visit {n:03}", slug=f"visit-{n:03}") for n in range(BUSY)
+    )
+    url = admin_url(Mission, "change", mission.pk)
+    page = staff_client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('<li><a href="/admin/diary/visit/') == BUSY
+    assert "Add a visit with no recorded date" in html
+    data = single_values(read_form(html, "mission_form"))
+    data["summary"] = "Hundreds of visits, dates unknown."
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    mission.refresh_from_db()
+    assert mission.summary == "Hundreds of visits, dates unknown."
