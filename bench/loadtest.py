@@ -6,9 +6,11 @@ Loopback load test: the site under gunicorn, public readers and staff editors at
     .venv/bin/python bench/loadtest.py --duration 60 --database-url postgres://…/scratch
     .venv/bin/python bench/loadtest.py --redis-outage   # the page cache's Redis dies mid-run
     .venv/bin/python bench/loadtest.py --same-records   # editors race on the same visits
+    .venv/bin/python bench/loadtest.py --postgres-beside "$DATABASE_URL"   # on PostgreSQL
 
 It builds a fresh database (a temporary SQLite file unless --database-url names another;
-that one is migrated and gets the demo mission and bench users), starts gunicorn on a free
+that one is migrated and gets the demo mission and bench users; --postgres-beside URL creates
+`<name>_loadtest` on that PostgreSQL server and drops it afterwards), starts gunicorn on a free
 127.0.0.1 port, then for --duration seconds readers fetch every public page while each
 editor signs in to the admin for real and saves edit after edit (GET the change form, POST
 every input of it back with one field changed). By default each editor has a visit of its
@@ -53,11 +55,12 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from html import unescape
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 # For the project's packages and tests.browsing, imported once Django is set up.
@@ -306,6 +309,24 @@ def check_edits(tally):
     return lost, overwrites
 
 
+@contextmanager
+def postgres_beside(url):
+    """A fresh `<name>_loadtest` database on the server `url` names, dropped afterwards."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = (parts.path.lstrip("/") or "postgres") + "_loadtest"
+    admin_url = urlunsplit(parts._replace(path="/postgres", query=""))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}", query=""))
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def percentile(values, fraction):
     if not values:
         return 0.0
@@ -387,6 +408,11 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3)")
     parser.add_argument("--database-url", help="default: a new temporary SQLite file")
     parser.add_argument(
+        "--postgres-beside",
+        metavar="URL",
+        help="create <name>_loadtest on this PostgreSQL server, use it, drop it afterwards",
+    )
+    parser.add_argument(
         "--redis-outage",
         action="store_true",
         help="cache pages in a Redis this script starts, and kill it mid-run",
@@ -407,7 +433,19 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.same_records and args.editors < 2:
         parser.error("--same-records needs at least 2 editors")
+    if args.postgres_beside and args.database_url:
+        parser.error("give --database-url or --postgres-beside, not both")
+    scratch_database = (
+        postgres_beside(args.postgres_beside) if args.postgres_beside else nullcontext()
+    )
+    with scratch_database as scratch_url:
+        if scratch_url:
+            args.database_url = scratch_url
+        return run(args)
 
+
+def run(args):
+    """Build the database, serve it, load it, check it; 0 when every check passed."""
     scratch = tempfile.TemporaryDirectory(prefix="missiontracker-bench-")
     port = free_port()
     environment = {
@@ -493,7 +531,13 @@ def main(argv=None):
     lost, overwrites = check_edits(tally)
     reads, edits = tally.latencies["read"], tally.latencies["edit"]
     saves = len(tally.acknowledged)
-    database = "SQLite (temporary file)" if not args.database_url else "DATABASE_URL given"
+    database = (
+        "SQLite (temporary file)"
+        if not args.database_url
+        else "PostgreSQL (scratch database)"
+        if args.postgres_beside
+        else "DATABASE_URL given"
+    )
     print(f"Load test: {elapsed:.1f} s against gunicorn ({args.workers} workers), {database}")
     print(f"  readers {args.readers}, editors {len(assignments)}, {len(pages)} public pages")
     if args.same_records:
