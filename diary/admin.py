@@ -1,8 +1,14 @@
 """Staff editing of the diary, the Django way: lists, search, filters, inlines."""
 
+import hashlib
+import json
+
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Count, F
 from django.http import Http404
@@ -15,6 +21,129 @@ from simple_history.utils import get_history_model_for_model
 
 from .interchange import admin_views as fixture_admin
 from .models import Agreement, CooperationArea, Day, Mission, Organisation, Person, Source, Visit
+
+RECORD_STATE = "record_state"
+RECORD_STATE_SALT = "diary.admin.record_state"
+PREVIEW_CHARACTERS = 80
+
+
+def stored_state(model, pk, *, lock=False):
+    """
+    {field name: [digest, preview]} of the record as stored now (None if it is gone): every
+    column and every many-to-many link. The digest tells whether a field changed; the
+    preview (the start of a text, or the ids of related records) lets a refusal say how.
+    lock: hold the row until the transaction ends (PostgreSQL; SQLite's writes queue anyway),
+    so no other save slips in between the check and this save.
+    """
+    queryset = model._base_manager.filter(pk=pk)
+    if lock:
+        queryset = queryset.select_for_update()
+    columns = model._meta.concrete_fields
+    row = queryset.values(*(field.attname for field in columns)).first()
+    if row is None:
+        return None
+    values = {field.name: row[field.attname] for field in columns}
+    instance = model(pk=pk)
+    for field in model._meta.many_to_many:
+        values[field.name] = sorted(getattr(instance, field.name).values_list("pk", flat=True))
+    state = {}
+    for name, value in values.items():
+        encoded = json.dumps(value, cls=DjangoJSONEncoder)
+        preview = value if isinstance(value, int | list) or value is None else str(value)
+        if isinstance(preview, str) and len(preview) > PREVIEW_CHARACTERS:
+            preview = preview[: PREVIEW_CHARACTERS - 1] + "…"
+        state[name] = [hashlib.sha256(encoded.encode()).hexdigest()[:16], preview]
+    return state
+
+
+def describe(model, name, preview):
+    """A stored value's preview as staff read it: related records by name, texts quoted."""
+    field = model._meta.get_field(name)
+    if preview in (None, "", []):
+        return str(_("(empty)"))
+    if field.is_relation:
+        pks = preview if isinstance(preview, list) else [preview]
+        names = [str(obj) for obj in field.related_model._base_manager.filter(pk__in=pks)]
+        return ", ".join(sorted(names)) or str(_("(deleted)"))
+    return f"“{preview}”"
+
+
+class RecordStateField(forms.CharField):
+    """Carries the record's state from the page to the save; never a change of its own."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data):
+        return False
+
+
+class RecordStateForm(forms.ModelForm):
+    """
+    Optimistic concurrency for every diary change form: the form carries the state of the
+    record as it was when the page was rendered (`record_state`, signed), and a save is
+    refused, naming each field changed meanwhile (old → new), when the record no longer is
+    in that state. Without it, the second of two editors on the same record silently writes
+    back the first one's fields as they were when the page was opened.
+    """
+
+    record_state = RecordStateField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            # The stored record, not self.instance: a history page's form shows an old
+            # version, but what a revert would overwrite is the record as it is now.
+            state = stored_state(type(self.instance), self.instance.pk)
+            if state is not None:
+                self.initial[RECORD_STATE] = signing.dumps(
+                    state, salt=RECORD_STATE_SALT, compress=True
+                )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is not None:
+            self.check_record_state(cleaned_data.get(RECORD_STATE))
+        return cleaned_data
+
+    def check_record_state(self, token):
+        model = type(self.instance)
+        current = stored_state(model, self.instance.pk, lock=True)
+        if current is None:
+            return  # a deleted record, brought back from its history
+        try:
+            opened = signing.loads(token or "", salt=RECORD_STATE_SALT)
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                _(
+                    "This form does not say which version of the %(name)s it was opened on, "
+                    "so saving it could overwrite someone else's changes. Nothing was saved: "
+                    "open the %(name)s again and make your change there."
+                ),
+                code="record_state_missing",
+                params={"name": model._meta.verbose_name},
+            ) from None
+        changes = [
+            (name, opened.get(name, [None, None])[1], preview)
+            for name, (digest, preview) in current.items()
+            if opened.get(name, [None])[0] != digest
+        ]
+        if changes:
+            raise forms.ValidationError(
+                _(
+                    "Someone else saved this %(name)s after you opened it. Nothing was saved; "
+                    "open the %(name)s again to see the current version and make your change "
+                    "there. Changed meanwhile: %(changes)s."
+                ),
+                code="record_state_changed",
+                params={
+                    "name": model._meta.verbose_name,
+                    "changes": "; ".join(
+                        f"{model._meta.get_field(name).verbose_name}: "
+                        f"{describe(model, name, old)} → {describe(model, name, new)}"
+                        for name, old, new in changes
+                    ),
+                },
+            )
 
 
 def valid_pk_or_404(model, value):
@@ -35,6 +164,20 @@ class DiaryAdmin(SimpleHistoryAdmin):
     see it read-only. (simple-history 3.13 shows the form to anyone who may view and then
     saves whatever is posted to it.)
     """
+
+    form = RecordStateForm
+
+    def get_fields(self, request, obj=None):
+        # record_state is placed by get_fieldsets, and only where a save can happen: for a
+        # read-only viewer it would be a read-only field with nothing to show.
+        return [name for name in super().get_fields(request, obj) if name != RECORD_STATE]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self.has_change_permission(request, obj):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], RECORD_STATE]}), *rest]
 
     def history_view(self, request, object_id, extra_context=None):
         valid_pk_or_404(self.model, object_id)
