@@ -38,11 +38,6 @@ def test_load_test_script_runs_readers_and_editors_with_no_error_and_no_lost_edi
     assert "RESULT: PASS" in output
 
 
-# Not strict: a short run where the two editors happen never to overlap passes even today.
-@pytest.mark.xfail(
-    strict=False,
-    reason="ADMIN helper (issue 9 item 15): optimistic concurrency in the change form",
-)
 def test_editors_on_the_same_visits_lose_nothing_and_overwrite_nothing():
     # Two editors on one visit, each changing its own field: their saves interleave, and
     # each is either kept or refused, never silently undone by the other.
