@@ -4,10 +4,12 @@ import hashlib
 import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Count, F
@@ -178,6 +180,56 @@ class DiaryAdmin(SimpleHistoryAdmin):
             return fieldsets
         (name, options), *rest = fieldsets
         return [(name, {**options, "fields": [*options["fields"], RECORD_STATE]}), *rest]
+
+    # --- Malformed input from the address or a form: an answer, never a 500 ---------------
+
+    def get_changelist_instance(self, request):
+        # A NUL character reaches PostgreSQL as a filter value and is refused there
+        # (DataError); an absurd year in the date drill-down overflows datetime, which
+        # Django's date hierarchy does not catch (it catches ValueError only).
+        if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+            raise IncorrectLookupParameters("NUL character in the address")
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as error:
+            raise IncorrectLookupParameters(str(error)) from error
+
+    def get_search_results(self, request, queryset, search_term):
+        # Lists and the autocomplete both search here; PostgreSQL refuses NUL in a query.
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
+    def get_changeform_initial_data(self, request):
+        """Initial values from the address (?mission=…), minus ids that cannot be ids: the
+        autocomplete widgets would look them up as they are."""
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not field.is_relation:
+                continue
+            values = value if isinstance(value, list) else [value]
+            try:
+                for item in values:
+                    field.related_model._meta.pk.to_python(item)
+            except ValidationError:
+                del initial[name]
+        return initial
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        try:
+            for value in selected:
+                self.model._meta.pk.to_python(value)
+        except ValidationError:
+            self.message_user(
+                request,
+                _("The selection holds something that is not an id; nothing was done."),
+                messages.ERROR,
+            )
+            return None
+        return super().response_action(request, queryset)
 
     def history_view(self, request, object_id, extra_context=None):
         valid_pk_or_404(self.model, object_id)
