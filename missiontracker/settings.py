@@ -155,6 +155,10 @@ CACHES = {"default": backing_services.cache(env.cache("CACHE_URL", default="locm
 # Bytes of pages each process keeps in memory in front of CACHES["default"].
 PAGE_CACHE_LOCAL_BYTES = env.int("PAGE_CACHE_LOCAL_BYTES", default=32 * 1024 * 1024)
 
+# Past this many visits a mission's itinerary lists each day with its number of visits,
+# linking to the day's page, instead of every visit card (diary/queries.py).
+FULL_ITINERARY_MAX_VISITS = 200
+
 # A constant page at /benchmark/constant/ that bench/run.py compares real pages against.
 # Only for benchmark runs; never set it in production.
 BENCHMARK_ENDPOINTS = env.bool("BENCHMARK_ENDPOINTS", default=False)

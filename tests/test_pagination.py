@@ -79,7 +79,7 @@ def test_registry_pages_link_to_each_other_with_rel_and_the_current_page_marked(
     nav = pagination(page(client, REGISTRY))
     assert 'aria-label="Pages of the registry"' in nav
     assert "Page 1 of 2" in nav
-    assert '<a class="pagination__step" href="?page=2" rel="next">Next</a>' in nav
+    assert '<a class="pagination__step" href="/agreements/?page=2" rel="next">Next</a>' in nav
     assert 'rel="prev"' not in nav
     assert '<a href="/agreements/" aria-current="page">1</a>' in nav
 
@@ -88,14 +88,14 @@ def test_registry_pages_link_to_each_other_with_rel_and_the_current_page_marked(
     # Page 1 is the registry's own address, not a second one with ?page=1.
     assert '<a class="pagination__step" href="/agreements/" rel="prev">Previous</a>' in nav
     assert 'rel="next"' not in nav
-    assert '<a href="?page=2" aria-current="page">2</a>' in nav
+    assert '<a href="/agreements/?page=2" aria-current="page">2</a>' in nav
 
 
 def test_a_mission_split_between_two_registry_pages_says_so_on_both(client, registry):
     first = page(client, REGISTRY)
     newer = section(first, "mission-newer")
     assert "(continued)" not in newer
-    assert '<a href="?page=2">This mission’s agreements continue on the next page</a>' in newer
+    assert '<a href="/agreements/?page=2">This mission’s agreements continue on the next page</a>' in newer
 
     second = page(client, REGISTRY + "?page=2")
     assert '<a href="/missions/newer/">Newer mission</a> <span class="continued">(continued)' in (
@@ -182,8 +182,8 @@ def test_organisation_pages_its_visits_and_its_agreements_separately(client, bus
     assert card_titles(visits, "visit-card") == [f"Tour {n:02}" for n in range(25)]
     assert card_titles(agreements, "agreement-card") == [f"Accord {n:02}" for n in range(20)]
     # Each list's links page that list only, and land the reader back on it.
-    assert 'href="?page=2#visits-heading" rel="next"' in pagination(visits)
-    assert 'href="?agreements_page=2#agreements-heading" rel="next"' in pagination(agreements)
+    assert f'href="{url}?page=2#visits-heading" rel="next"' in pagination(visits)
+    assert f'href="{url}?agreements_page=2#agreements-heading" rel="next"' in pagination(agreements)
     assert 'aria-label="Pages of agreements"' in agreements
 
     html = page(client, url + "?page=2&agreements_page=2")
@@ -191,8 +191,8 @@ def test_organisation_pages_its_visits_and_its_agreements_separately(client, bus
     assert card_titles(visits, "visit-card") == [f"Tour {n:02}" for n in range(25, 30)]
     assert card_titles(agreements, "agreement-card") == [f"Accord {n:02}" for n in range(20, 24)]
     # Leaving one list's page keeps the other's.
-    assert 'href="?agreements_page=2#visits-heading" rel="prev"' in pagination(visits)
-    assert 'href="?page=2#agreements-heading" rel="prev"' in pagination(agreements)
+    assert f'href="{url}?agreements_page=2#visits-heading" rel="prev"' in pagination(visits)
+    assert f'href="{url}?page=2#agreements-heading" rel="prev"' in pagination(agreements)
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,7 @@ from .source import Source
 
 class CooperationAreaQuerySet(DiaryQuerySet):
     def published(self):
-        return self.filter(
-            Exists(Agreement.objects.published().filter(areas=OuterRef("pk")))
-        )
+        return self.filter(Exists(Agreement.objects.published().filter(areas=OuterRef("pk"))))
 
 
 class CooperationArea(DiaryModel):

@@ -101,7 +101,6 @@ class Organisation(DiaryModel):
                 {"native_language": _("Say which language the own-language name is in.")}
             )
 
-
     def _check_chain(self):
         """
         No loop (A part of B part of A) and no chain longer than MAX_ORGANISATION_DEPTH,

@@ -37,12 +37,6 @@ class MissionQuerySet(DiaryQuerySet):
     def published(self):
         return self.filter(status=Mission.Status.PUBLISHED)
 
-    def itinerary(self, slug):
-        """The mission's whole itinerary in a fixed number of queries, or None (see itinerary.py)."""
-        from .itinerary import build_itinerary
-
-        return build_itinerary(self, slug)
-
 
 class Mission(DiaryModel):
     class Status(models.TextChoices):
@@ -340,6 +334,11 @@ class Visit(DiaryModel):
     @property
     def is_dated(self):
         return self.day_id is not None
+
+    @property
+    def place(self):
+        """'Tsukuba Space Center, Tsukuba': the site and the city, as far as they are known."""
+        return ", ".join(part for part in (self.site_name, self.city) if part)
 
     def _local(self, time):
         if time is None or self.day is None:
