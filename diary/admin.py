@@ -37,9 +37,11 @@ def stored_state(model, pk, *, lock=False):
     lock: hold the row until the transaction ends (PostgreSQL; SQLite's writes queue anyway),
     so no other save slips in between the check and this save.
     """
-    queryset = model._base_manager.filter(pk=pk)
+    # No ordering: a Meta.ordering across a nullable relation (a visit's day) is an outer
+    # join, which PostgreSQL will not lock.
+    queryset = model._base_manager.filter(pk=pk).order_by()
     if lock:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     columns = model._meta.concrete_fields
     row = queryset.values(*(field.attname for field in columns)).first()
     if row is None:
