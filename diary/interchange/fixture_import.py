@@ -37,6 +37,7 @@ update, read before writing; pass it back as `expected_state` to refuse the impo
 them changed since (the preview), naming them.
 """
 
+import functools
 import hashlib
 import itertools
 from collections import Counter, defaultdict
@@ -47,10 +48,12 @@ from django.db import DatabaseError, router, transaction
 from django.db.models import CheckConstraint, Max, UniqueConstraint
 from django.utils import timezone
 from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
 from simple_history.manager import HistoryManager
 from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 
 from ..models import ContentVersion, Organisation
+from ..models.directory import MAX_ORGANISATION_DEPTH
 from ..signals import content_bumps_suspended
 from .fixture_checks import FixtureImportError, parse_fixture, references
 from .fixture_export import EXPORT_ORDER, batched
@@ -107,8 +110,7 @@ def import_fixture(
     importer.digest_state()
     if expected_state is not None:
         importer.check_expected_state(expected_state)
-    if not dry_run:
-        importer.write(user)
+    importer.write(user, dry_run=dry_run)
     return importer.report
 
 
@@ -211,6 +213,7 @@ class _Importer:
         for record in self._in_dependency_order():
             self._clean(record, temporary_ids)
             by_model[record.model].append(record)
+        self._check_new_chains(by_model[Organisation])
         for model, records in by_model.items():
             self._check_unique(model, records)
         for record in self.records:
@@ -266,7 +269,6 @@ class _Importer:
         # keeps its values (a partial file never blanks what it does not mention).
         if key in self.created:
             instance = model(uuid=record.uuid)
-            instance.pk = next(temporary_ids)
             self.instances[key] = instance
         else:
             instance = self.instances[key]
@@ -286,15 +288,39 @@ class _Importer:
             instance.full_clean(
                 exclude=checked_references, validate_unique=False, validate_constraints=False
             )
-            before = None if key in self.created else self.before[(model, instance.pk)]
-            after = _snapshot(instance)
-            if before is not None:
-                self.changed_fields[key] = [name for name in after if after[name] != before[name]]
-            # A stored, unchanged record already satisfies the database's check constraints.
-            if before is None or self.changed_fields[key]:
-                _check_constraints(model, instance, self.using)
         except ValidationError as error:
             raise FixtureImportError(_validation_messages(record, error)) from None
+        if key in self.created:
+            # Cleaned as new (no id: nothing stored points to it yet); from now on the records
+            # that point to it see an id, as they will once it is saved.
+            instance.pk = next(temporary_ids)
+        else:
+            before = self.before[(model, instance.pk)]
+            after = _snapshot(instance)
+            self.changed_fields[key] = [name for name in after if after[name] != before[name]]
+
+    def _check_new_chains(self, records):
+        """
+        Organisation.clean() follows a chain of parents through the database, which does not
+        hold the file's new organisations yet: follow the file's chains in memory too (the
+        loop check is _parents_first's), with the model's limit and message.
+        """
+        for record in records:
+            above, ancestor = 0, self.instances[(Organisation, record.uuid)].parent
+            while ancestor is not None:
+                above += 1
+                if above >= MAX_ORGANISATION_DEPTH:
+                    error = ValidationError(
+                        {
+                            "parent": _(
+                                "An organisation can be at most %(limit)s levels deep in a "
+                                "“part of” chain."
+                            )
+                            % {"limit": MAX_ORGANISATION_DEPTH}
+                        }
+                    )
+                    raise FixtureImportError(_validation_messages(record, error))
+                ancestor = ancestor.parent
 
     def _check_unique(self, model, records):
         """Each unique field or constraint: no two records of the file, and no other stored
@@ -448,23 +474,59 @@ class _Importer:
 
     # -- Writing -------------------------------------------------------------------------
 
-    def write(self, user):
+    def write(self, user, dry_run=False):
+        """
+        Write everything in one transaction; a dry run writes too, then rolls back, so that
+        the database's own rules (check constraints, foreign keys) judge the preview exactly
+        as they will judge the import. Its lock lasts the few seconds of the bulk writes.
+        """
         if not self._writes():
             return
-        with transaction.atomic(using=self.using), content_bumps_suspended():
-            self._check_unchanged_meanwhile()
-            moment = timezone.now()
-            histories = []
-            for model in EXPORT_ORDER:
-                histories.extend(self._write_model(model, user, moment))
-            added = self._write_links()
-            self._write_link_history(histories, added)
-            # One bump for the whole import, once its rows are visible to every reader
-            # (inside the transaction it would hold the version's row lock, that every
-            # editor's save needs, until the commit). A failed bump is logged by Django.
-            transaction.on_commit(
-                lambda: ContentVersion.bump(using=self.using), using=self.using, robust=True
-            )
+        try:
+            with transaction.atomic(using=self.using), content_bumps_suspended():
+                if not dry_run:
+                    self._check_unchanged_meanwhile()
+                moment = timezone.now()
+                histories = []
+                for model in EXPORT_ORDER:
+                    histories.extend(self._write_model(model, user, moment))
+                try:
+                    added = self._write_links()
+                except DatabaseError as error:
+                    raise _Refused(None, error) from None
+                self._write_link_history(histories, added)
+                if dry_run:
+                    transaction.set_rollback(True, using=self.using)
+                else:
+                    # One bump for the whole import, once its rows are visible to every
+                    # reader (inside the transaction it would hold the version's row lock,
+                    # which every editor's save needs, until the commit). If it fails,
+                    # Django logs it; the import itself is in.
+                    transaction.on_commit(
+                        lambda: ContentVersion.bump(using=self.using),
+                        using=self.using,
+                        robust=True,
+                    )
+        except _Refused as refused:
+            raise self._diagnose(refused.model, refused.error) from None
+
+    def _diagnose(self, model, error):
+        """
+        The database refused a bulk write: find the record, as full_clean()'s constraint
+        checks would. Checked here, after the fact, rather than for every record beforehand:
+        Django checks each constraint with a query per record, which cost more than the
+        rest of the import together.
+        """
+        for record in self.records:
+            if model is None or record.model is model:
+                try:
+                    _check_constraints(
+                        record.model, self.instances[(record.model, record.uuid)], self.using
+                    )
+                except ValidationError as problem:
+                    return FixtureImportError(_validation_messages(record, problem))
+        what = model._meta.verbose_name_plural if model else "links between records"
+        return FixtureImportError([f"The database refused the {what}: {error}"])
 
     def _check_unchanged_meanwhile(self):
         """Lock what was read and compare: nobody's edit since the checks is overwritten."""
@@ -535,9 +597,7 @@ class _Importer:
                     batch_size=CHUNK,
                 )
         except (DatabaseError, OverflowError) as error:
-            raise FixtureImportError(
-                [f"The database refused the {model._meta.verbose_name_plural}: {error}"]
-            ) from None
+            raise _Refused(model, error) from None
         history = model.history
         rows = []
         for objects, update in ((created, False), (updated, True)):
@@ -606,10 +666,7 @@ class _Importer:
         for model, history_row in histories:
             instance = self.instances[(model, history_row.uuid)]
             key = (model, instance.uuid)
-            for m2m in model._meta.many_to_many:
-                tracked = getattr(model.history.model, m2m.name, None)
-                if not isinstance(tracked, HistoryManager):
-                    continue
+            for m2m, tracked in _tracked_links(model):
                 if key in self.created:
                     current = {}
                 else:
@@ -632,6 +689,26 @@ class _Importer:
                 )
         for history_model, objects in rows.items():
             history_model.objects.bulk_create(objects, batch_size=CHUNK)
+
+
+@functools.cache
+def _tracked_links(model):
+    """(many-to-many field, its history model's manager) for each field whose links the
+    model's audit history keeps (HistoricalRecords(m2m_fields=...))."""
+    tracked = []
+    for m2m in model._meta.many_to_many:
+        manager = getattr(model.history.model, m2m.name, None)
+        if isinstance(manager, HistoryManager):
+            tracked.append((m2m, manager))
+    return tracked
+
+
+class _Refused(Exception):
+    """A bulk write the database refused (raised out of the transaction, to diagnose)."""
+
+    def __init__(self, model, error):
+        super().__init__(str(error))
+        self.model, self.error = model, error
 
 
 def _unique_rules(model):
