@@ -265,9 +265,14 @@ class DiaryAdmin(SimpleHistoryAdmin):
 
 class DayInline(admin.TabularInline):
     model = Day
+    form = RecordStateForm  # a day edited on its own page meanwhile is not written back
     extra = 0
-    fields = ["date", "title"]
     show_change_link = True
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and self.has_change_permission(request, obj):
+            return ["date", "title", RECORD_STATE]
+        return ["date", "title"]
 
 
 def visit_links(visits, add_url, add_label):

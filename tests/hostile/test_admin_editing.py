@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from diary.models import Mission, Person, Visit
+from diary.models import Day, Mission, Person, Visit
 from diary.roles import EDITOR
 
 from ..browsing import admin_url, read_form, single_values
@@ -114,3 +114,21 @@ def test_an_editor_still_reverts_a_visit_from_its_history(editors, demo):
     assert alice.post(history_url, revert).status_code == 302
     visit.refresh_from_db()
     assert visit.title == original
+
+
+def test_a_day_renamed_meanwhile_is_not_written_back_by_the_missions_form(editors, demo):
+    alice, bob = editors
+    day = demo.days.order_by("date").first()
+    bobs_mission_form = open_form(bob, Mission, demo)
+    alices_day_form = open_form(alice, Day, day)
+    alices_day_form["title"] = "Alice's day title"
+    assert alice.post(admin_url(Day, "change", day.pk), alices_day_form).status_code == 302
+
+    bobs_mission_form["summary"] = "Bob's mission summary."
+    response = bob.post(admin_url(Mission, "change", demo.pk), bobs_mission_form)
+    assert response.status_code == 200
+    assert "Alice&#x27;s day title" in response.content.decode()
+    day.refresh_from_db()
+    demo.refresh_from_db()
+    assert day.title == "Alice's day title"
+    assert demo.summary != "Bob's mission summary."
