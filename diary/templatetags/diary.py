@@ -115,3 +115,15 @@ def canonical_url(context):
     }
     query = f"?{urlencode(pages)}" if pages else ""
     return request.build_absolute_uri(request.path + query)
+
+
+@register.simple_tag
+def trail(*parts):
+    """
+    The breadcrumbs after "Missions", for includes/breadcrumbs.html: (label, url) pairs,
+    then the current page's label. A pair with an empty label is left out (a visit with no
+    recorded day has no day to go back to).
+    """
+    *pairs, current = parts
+    links = [(label, url) for label, url in zip(pairs[::2], pairs[1::2], strict=True) if label]
+    return {"links": links, "current": current}
