@@ -50,6 +50,28 @@ def stored_state(model, pk, *, lock=False):
     instance = model(pk=pk)
     for field in model._meta.many_to_many:
         values[field.name] = sorted(getattr(instance, field.name).values_list("pk", flat=True))
+    return digest_values(values)
+
+
+def shown_state(instance, initial):
+    """The same, of the values a change form was built from: the instance it was given and
+    the links it read (its initial data). Not read again: between the admin's read of the
+    record and a second read, another save could land, and the form would show one version
+    while vouching for the next."""
+    values = {
+        field.name: getattr(instance, field.attname) for field in instance._meta.concrete_fields
+    }
+    for field in instance._meta.many_to_many:
+        if field.name in initial:
+            related = initial[field.name]
+            pks = [item.pk if isinstance(item, models.Model) else item for item in related]
+        else:
+            pks = getattr(instance, field.name).values_list("pk", flat=True)
+        values[field.name] = sorted(pks)
+    return digest_values(values)
+
+
+def digest_values(values):
     state = {}
     for name, value in values.items():
         encoded = json.dumps(value, cls=DjangoJSONEncoder)
@@ -91,13 +113,17 @@ class RecordStateForm(forms.ModelForm):
     """
 
     record_state = RecordStateField(required=False)
+    # A history page's form shows an old version of the record, but what reverting to it
+    # overwrites is the record as stored now: its state is read from the database.
+    state_from_database = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None and not self.is_bound:
-            # The stored record, not self.instance: a history page's form shows an old
-            # version, but what a revert would overwrite is the record as it is now.
-            state = stored_state(type(self.instance), self.instance.pk)
+            if self.state_from_database:
+                state = stored_state(type(self.instance), self.instance.pk)
+            else:
+                state = shown_state(self.instance, self.initial)
             if state is not None:
                 self.initial[RECORD_STATE] = signing.dumps(
                     state, salt=RECORD_STATE_SALT, compress=True
@@ -250,9 +276,16 @@ class DiaryAdmin(SimpleHistoryAdmin):
         current = self.get_object(request, str(obj.pk)) if obj is not None else None
         return not self.may_revert(request, current)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if getattr(request, "diary_history_form", False):
+            form = type(form.__name__, (form,), {"state_from_database": True})
+        return form
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         pk = valid_pk_or_404(self.model, object_id)
         valid_pk_or_404(get_history_model_for_model(self.model), version_id)
+        request.diary_history_form = True  # read by get_form
         if request.method != "POST":
             return super().history_form_view(request, object_id, version_id, extra_context)
         current = self.get_object(request, str(pk))

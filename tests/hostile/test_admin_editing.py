@@ -4,6 +4,7 @@ first (optimistic concurrency, the change form's hidden `record_state`).
 """
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import Client
 
@@ -132,3 +133,28 @@ def test_a_day_renamed_meanwhile_is_not_written_back_by_the_missions_form(editor
     demo.refresh_from_db()
     assert day.title == "Alice's day title"
     assert demo.summary != "Bob's mission summary."
+
+
+def test_a_save_landing_while_the_form_is_rendered_is_not_overwritten(editors, demo, monkeypatch):
+    # The admin reads the record, then renders it: another editor's save can land in between
+    # (on GET the admin opens no transaction). The form must vouch for what it shows.
+    alice, _ = editors
+    visit = demo.visits.get(slug="ispace")
+    model_admin = admin.site.get_model_admin(Visit)
+    read = model_admin.get_object
+
+    def read_then_someone_saves(request, object_id, from_field=None):
+        obj = read(request, object_id, from_field)
+        if request.method == "GET":
+            Visit.objects.filter(pk=obj.pk).update(site_name="Saved by someone meanwhile")
+        return obj
+
+    monkeypatch.setattr(model_admin, "get_object", read_then_someone_saves)
+    data = open_form(alice, Visit, visit)
+    monkeypatch.undo()
+    data["summary"] = "Alice's summary"
+    response = alice.post(admin_url(Visit, "change", visit.pk), data)
+    assert response.status_code == 200
+    assert "Saved by someone meanwhile" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.site_name == "Saved by someone meanwhile"
