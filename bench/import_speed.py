@@ -8,12 +8,12 @@ migrated database, times:
 
 - `import_fixture(..., dry_run=True)` into the empty database (the admin preview),
 - the real import into the empty database,
-- a dry run and a real import of the same file again (every record unchanged),
+- with --again, a dry run and a real import of the same file again (every record unchanged),
 
 each in its own process, and prints records per second. SQLite always; PostgreSQL too when
---postgresql is given (databases named import_bench_* on 127.0.0.1, created and dropped here).
+--postgresql is given (databases named import_bench_* on 127.0.0.1, or --database-prefix, created and dropped here).
 
-    .venv/bin/python bench/import_speed.py [--visits 11000] [--postgresql] [--only-dry-run]
+    .venv/bin/python bench/import_speed.py [--visits 11000] [--postgresql] [--only-dry-run] [--again]
 """
 
 import argparse
@@ -89,8 +89,8 @@ def timed_import(url, fixture, mode):
     return json.loads(run(url, "-c", TIMED, str(fixture), mode).strip().splitlines()[-1])
 
 
-def bench(kind, visits, workdir, only_dry_run):
-    source = fresh(kind, "import_bench_source", workdir)
+def bench(kind, visits, workdir, only_dry_run, prefix, again):
+    source = fresh(kind, f"{prefix}_source", workdir)
     started = time.perf_counter()
     manage(
         source,
@@ -109,14 +109,12 @@ def bench(kind, visits, workdir, only_dry_run):
         f"made in {time.perf_counter() - started:.0f} s",
         flush=True,
     )
-    target = fresh(kind, "import_bench_target", workdir)
+    target = fresh(kind, f"{prefix}_target", workdir)
     steps = [("dry run, empty database", "dry")]
     if not only_dry_run:
-        steps += [
-            ("import, empty database", "real"),
-            ("dry run, same data present", "dry"),
-            ("import, same data present", "real"),
-        ]
+        steps.append(("import, empty database", "real"))
+    if again:
+        steps += [("dry run, same data present", "dry"), ("import, same data present", "real")]
     rows = []
     for label, mode in steps:
         result = timed_import(target, fixture, mode)
@@ -128,8 +126,8 @@ def bench(kind, visits, workdir, only_dry_run):
             flush=True,
         )
     if kind == "postgresql":
-        psql("DROP DATABASE IF EXISTS import_bench_source")
-        psql("DROP DATABASE IF EXISTS import_bench_target")
+        psql(f"DROP DATABASE IF EXISTS {prefix}_source")
+        psql(f"DROP DATABASE IF EXISTS {prefix}_target")
     return rows
 
 
@@ -139,13 +137,27 @@ def main():
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument("--only-postgresql", action="store_true")
     parser.add_argument("--only-dry-run", action="store_true")
+    parser.add_argument(
+        "--again", action="store_true", help="then import the same file again (all unchanged)"
+    )
+    parser.add_argument(
+        "--database-prefix", default="import_bench", help="PostgreSQL databases' name prefix"
+    )
     options = parser.parse_args()
     kinds = [] if options.only_postgresql else ["sqlite"]
     if options.postgresql or options.only_postgresql:
         kinds.append("postgresql")
     with tempfile.TemporaryDirectory(prefix="import-bench-") as workdir:
         results = {
-            kind: bench(kind, options.visits, workdir, options.only_dry_run) for kind in kinds
+            kind: bench(
+                kind,
+                options.visits,
+                workdir,
+                options.only_dry_run,
+                options.database_prefix,
+                options.again,
+            )
+            for kind in kinds
         }
     print("\n| database | step | records | seconds | records/s |\n|---|---|---|---|---|")
     for kind, rows in results.items():

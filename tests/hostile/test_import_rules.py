@@ -311,3 +311,24 @@ def test_an_editor_can_save_while_an_import_writes(demo, tmp_path):
     assert outcome == {}
     assert Organisation.objects.get(pk=unrelated.pk).name == "Saved by an editor during the import"
     assert Visit.objects.get(slug="ispace").title == "Title from the file"
+
+
+def test_a_row_the_database_refuses_is_named_with_its_rule(demo_file, monkeypatch):
+    """Check constraints are left to the database during the bulk write; when it refuses, the
+    record is found and named as full_clean() would (here with the model's own clean()
+    disabled, so that only the database's visit_times_ordered stands in the way)."""
+    records = json.loads(demo_file)
+    index, visit = next(
+        (i, r)
+        for i, r in enumerate(records)
+        if r["model"] == "diary.visit" and r["fields"]["slug"] == "ispace"
+    )
+    visit["fields"].update(starts_at="11:00:00", ends_at="10:00:00")
+    monkeypatch.setattr(Visit, "clean", lambda self: None)
+    before = database_state()
+    for dry_run in (True, False):
+        with pytest.raises(FixtureImportError) as error:
+            import_fixture(json.dumps(records), dry_run=dry_run)
+        assert f"record {index} (diary.visit {visit['fields']['uuid']})" in str(error.value)
+        assert "A visit cannot end before it starts." in str(error.value)
+    assert database_state() == before
