@@ -95,7 +95,10 @@ def test_a_mission_split_between_two_registry_pages_says_so_on_both(client, regi
     first = page(client, REGISTRY)
     newer = section(first, "mission-newer")
     assert "(continued)" not in newer
-    assert '<a href="/agreements/?page=2">This mission’s agreements continue on the next page</a>' in newer
+    assert (
+        '<a href="/agreements/?page=2">This mission’s agreements continue on the next page</a>'
+        in newer
+    )
 
     second = page(client, REGISTRY + "?page=2")
     assert '<a href="/missions/newer/">Newer mission</a> <span class="continued">(continued)' in (

@@ -358,9 +358,7 @@ BEFORE_SPACEFLIGHT = datetime.date(1900, 1, 1)
 
 @pytest.mark.parametrize("date", [FAR_FUTURE, BEFORE_SPACEFLIGHT])
 def test_mission_dates_outside_the_range_are_refused(date):
-    mission = Mission(
-        title="Far", slug="far", host_country="Japan", start_date=date, end_date=date
-    )
+    mission = Mission(title="Far", slug="far", host_country="Japan", start_date=date, end_date=date)
     with pytest.raises(ValidationError) as error:
         mission.full_clean()
     for field in ("start_date", "end_date"):
@@ -372,7 +370,7 @@ def test_mission_dates_outside_the_range_are_refused(date):
     "build",
     [
         lambda m: Day(mission=m, date=FAR_FUTURE),
-        lambda m: factories.make_agreement(m).__class__(
+        lambda m: Agreement(
             mission=m, kind="moc", level="agency", title="T", slug="t", signed_on=FAR_FUTURE
         ),
         lambda m: Source(title="Far", published_on=FAR_FUTURE),
