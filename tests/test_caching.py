@@ -11,9 +11,11 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import http_date, parse_http_date
+from django.utils.http import parse_http_date
 
 from diary.models import ContentVersion
+
+from .browsing import read_form, single_values
 
 pytestmark = pytest.mark.django_db
 
@@ -31,23 +33,10 @@ def worker_cache(name):
 
 
 def rename_visit_in_admin(staff_client, visit, title):
-    data = {
-        "mission": visit.mission_id,
-        "title": title,
-        "slug": visit.slug,
-        "summary": visit.summary,
-        "body": visit.body,
-        "day": visit.day_id or "",
-        "starts_at": visit.starts_at or "",
-        "ends_at": visit.ends_at or "",
-        "position": visit.position,
-        "site_name": visit.site_name,
-        "city": visit.city,
-        "organisations": [o.pk for o in visit.organisations.all()],
-        "people": [p.pk for p in visit.people.all()],
-        "sources": [s.pk for s in visit.sources.all()],
-    }
+    """Open the visit's change form as an editor would, change the title, save."""
     url = reverse("admin:diary_visit_change", args=[visit.pk])
+    data = single_values(read_form(staff_client.get(url).text, "visit_form"))
+    data["title"] = title
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
 
@@ -169,7 +158,7 @@ def test_pages_cached_by_the_previous_release_are_not_served_after_a_deploy(
     url = demo.get_absolute_url()
     before = client.get(url)
     monkeypatch.setattr("diary.caching.code_release", lambda: "a-newer-release")
-    with django_assert_max_num_queries(6) as captured:
+    with django_assert_max_num_queries(10) as captured:  # a page rendered afresh
         after = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200
     assert after["ETag"] != before["ETag"]
@@ -187,17 +176,17 @@ def test_last_modified_is_never_later_than_the_date_after_an_import(client, demo
         assert parse_http_date(response["Last-Modified"]) <= now
 
 
-def test_a_page_from_the_second_of_a_change_is_not_validated_by_date(staff_client, demo, ispace):
-    """Two versions can share a second now: a date from that second proves nothing."""
-    reader = Client()
-    rename_visit_in_admin(staff_client, ispace, "Renamed ispace visit")
-    changed_at = ContentVersion.current()[1]
-    since = {"If-Modified-Since": http_date(changed_at)}
-    rename_visit_in_admin(staff_client, ispace, "Renamed again")
-    if ContentVersion.current()[1] == changed_at:  # both edits in one second
-        response = reader.get(demo.get_absolute_url(), headers=since)
-        assert response.status_code == 200
-        assert "Renamed again" in response.text
+def test_a_page_from_the_second_of_a_change_carries_no_date(client, demo):
+    """Two versions can share a second: a page of that second must give no date to send back."""
+    for _ in range(5):
+        ContentVersion.bump()
+        changed_at = ContentVersion.current()[1]
+        response = client.get(demo.get_absolute_url())
+        if int(time.time()) == changed_at:  # the whole exchange within that second
+            assert "Last-Modified" not in response
+            assert "ETag" in response  # still validated, by its version
+            return
+    pytest.skip("the clock turned a second during every attempt")
 
 
 def test_a_local_hit_costs_no_trip_to_the_shared_cache(client, demo, settings):
