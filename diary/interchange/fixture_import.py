@@ -544,7 +544,13 @@ class _Importer:
             seen = set()
             for chunk in batched(sorted(pks), CHUNK):
                 # Ignored on SQLite, whose transaction already holds the only write lock.
-                rows = model.objects.filter(pk__in=chunk).select_for_update(no_key=True)
+                # No ordering: a model's default one may join a nullable relation (a
+                # visit's day), which PostgreSQL cannot lock.
+                rows = (
+                    model.objects.filter(pk__in=chunk)
+                    .order_by()
+                    .select_for_update(no_key=True, of=("self",))
+                )
                 for row in rows:
                     seen.add(row.pk)
                     if _snapshot(row) != self.before[(model, row.pk)]:
