@@ -332,3 +332,27 @@ def test_a_row_the_database_refuses_is_named_with_its_rule(demo_file, monkeypatc
         assert f"record {index} (diary.visit {visit['fields']['uuid']})" in str(error.value)
         assert "A visit cannot end before it starts." in str(error.value)
     assert database_state() == before
+
+
+def test_a_chain_of_new_organisations_too_deep_is_refused(db):
+    """New organisations are checked before any is saved: their chain is followed in memory,
+    with the model's limit (MAX_ORGANISATION_DEPTH) and message."""
+    from diary.models.directory import MAX_ORGANISATION_DEPTH
+
+    uuids = [str(uuid.uuid4()) for _ in range(MAX_ORGANISATION_DEPTH + 1)]
+    records = [
+        {
+            "model": "diary.organisation",
+            "fields": {
+                "uuid": key,
+                "name": f"Level {n}",
+                "slug": f"level-{n}",
+                "parent": [uuids[n - 1]] if n else None,
+            },
+        }
+        for n, key in enumerate(uuids)
+    ]
+    with pytest.raises(FixtureImportError, match=f"at most {MAX_ORGANISATION_DEPTH} levels"):
+        import_fixture(json.dumps(records), dry_run=True)
+    import_fixture(json.dumps(records[:-1]))
+    assert Organisation.objects.count() == MAX_ORGANISATION_DEPTH
