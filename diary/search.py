@@ -15,16 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement, Mission, Organisation, Person, Visit
+from .models.search_vector import TEXT_SEARCH_CONFIG
 
 MAX_QUERY_LENGTH = 200
 RESULTS_PER_KIND = 20
-TEXT_SEARCH_CONFIG = "simple"
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Kind:
 
     key: str
     label: str
+    # The same fields, in the same order, as the model's search_vector_field(...): the
+    # substring rule reads these, the stored vector those (tests/test_search.py checks).
     fields: tuple[str, ...]
     # Published records only, with what each result line shows joined in: a result line
     # reads only its own row and the rows joined to it, never a related list (the page's
@@ -56,8 +58,13 @@ KINDS = (
         "visits",
         _("Visits"),
         ("title", "summary", "body", "site_name", "city"),
-        # The account can run to tens of thousands of characters and no result line shows it.
-        lambda: Visit.objects.published().select_related("mission", "day").defer("body"),
+        # The account can run to tens of thousands of characters (and so can its vector) and
+        # no result line shows either.
+        lambda: (
+            Visit.objects.published()
+            .select_related("mission", "day")
+            .defer("body", "search_vector")
+        ),
     ),
     Kind(
         "organisations",
@@ -107,19 +114,18 @@ def substring_match(fields, words):
     return condition
 
 
-def full_text_match(queryset, fields, query, substring):
-    """PostgreSQL: full-text match or substring match, best-ranked first."""
-    name, *others = fields
-    document = SearchVector(name, weight="A", config=TEXT_SEARCH_CONFIG)
-    if others:
-        document += SearchVector(*others, weight="B", config=TEXT_SEARCH_CONFIG)
+def full_text_match(queryset, query, substring):
+    """
+    PostgreSQL: full-text match or substring match, best-ranked first.
+
+    The vector is the stored column (diary/models/search_vector.py), computed by the
+    database on every write and indexed with GIN, not rebuilt from every row per query.
+    """
     search_query = SearchQuery(query, search_type="websearch", config=TEXT_SEARCH_CONFIG)
     ordering = queryset.model._meta.ordering
-    # alias, not annotate: the vector is matched and ranked in the database, never sent back.
     return (
-        queryset.alias(document=document)
-        .filter(Q(document=search_query) | substring)
-        .annotate(rank=SearchRank(F("document"), search_query))
+        queryset.filter(Q(search_vector=search_query) | substring)
+        .annotate(rank=SearchRank(F("search_vector"), search_query))
         .order_by(F("rank").desc(), *ordering)
     )
 
@@ -130,7 +136,7 @@ def search_kind(kind, query):
         return kind.published().none()
     substring = substring_match(kind.fields, words)
     if connection.vendor == "postgresql":
-        return full_text_match(kind.published(), kind.fields, query, substring)
+        return full_text_match(kind.published(), query, substring)
     return kind.published().filter(substring)
 
 

@@ -17,6 +17,7 @@ from .base import (
 )
 from .directory import Organisation
 from .mission import Day, Mission, Visit
+from .search_vector import search_vector_field
 from .source import Source
 
 
@@ -122,8 +123,13 @@ class Agreement(DiaryModel):
         Source, verbose_name=_("sources"), blank=True, related_name="agreements"
     )
 
+    # Full-text search (diary/search.py); computed by the database, never kept in history.
+    search_vector = search_vector_field("title", "summary")
+
     objects = AgreementQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[parties, areas, implements, sources])
+    history = HistoricalRecords(
+        m2m_fields=[parties, areas, implements, sources], excluded_fields=["search_vector"]
+    )
 
     class Meta:
         ordering = ["mission", models.F("signed_on").asc(nulls_last=True), "title"]

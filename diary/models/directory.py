@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .base import DiaryModel, DiaryQuerySet
+from .search_vector import search_vector_field
 
 # "Part of" chains are short in life (a centre, part of an agency, part of a ministry). Past
 # this many levels, a chain is a mistake or an attack, and walking it costs a query a level.
@@ -69,8 +70,11 @@ class Organisation(DiaryModel):
         help_text=_("The organisation this one belongs to (Tansa X is part of JAXA)."),
     )
 
+    # Full-text search (diary/search.py); computed by the database, never kept in history.
+    search_vector = search_vector_field("name", "short_name", "native_name", "country")
+
     objects = OrganisationQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_vector"])
 
     class Meta:
         ordering = ["name"]
@@ -171,8 +175,11 @@ class Person(DiaryModel):
         related_name="people",
     )
 
+    # Full-text search (diary/search.py); computed by the database, never kept in history.
+    search_vector = search_vector_field("name", "role")
+
     objects = PersonQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_vector"])
 
     class Meta:
         ordering = ["name"]

@@ -21,6 +21,7 @@ from .base import (
     validate_diary_date,
 )
 from .directory import Organisation, Person
+from .search_vector import search_vector_field
 from .source import Source
 
 
@@ -84,8 +85,11 @@ class Mission(DiaryModel):
         Source, verbose_name=_("sources"), blank=True, related_name="missions"
     )
 
+    # Full-text search (diary/search.py); computed by the database, never kept in history.
+    search_vector = search_vector_field("title", "summary", "host_country")
+
     objects = MissionQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[delegation, sources])
+    history = HistoricalRecords(m2m_fields=[delegation, sources], excluded_fields=["search_vector"])
 
     class Meta:
         ordering = ["-start_date", "title"]
@@ -287,8 +291,13 @@ class Visit(DiaryModel):
         Source, verbose_name=_("sources"), blank=True, related_name="visits"
     )
 
+    # Full-text search (diary/search.py); computed by the database, never kept in history.
+    search_vector = search_vector_field("title", "summary", "body", "site_name", "city")
+
     objects = VisitQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[organisations, people, sources])
+    history = HistoricalRecords(
+        m2m_fields=[organisations, people, sources], excluded_fields=["search_vector"]
+    )
 
     class Meta:
         ordering = [

@@ -1,0 +1,48 @@
+"""
+The stored full-text vector of each searched model (see diary/search.py).
+
+Why a generated column: the database computes it from the row itself, so it is current after
+every kind of write — admin saves, imports, loaddata, QuerySet.update, raw SQL — with no
+signal or trigger to forget. A functional GIN index alone would let PostgreSQL find matches
+fast, but ranking still rebuilt the vector of every match (a common word matches most of
+~11,000 visits); the stored column is read instead. to_tsvector with an explicit
+configuration, setweight, coalesce and || are immutable, as a generated column requires.
+
+Only PostgreSQL has text search: on any other database (SQLite) the column is NULL and
+search uses its substring rule alone. The GIN index over the column is created by migration
+0009 on PostgreSQL only (`USING gin` is not SQLite syntax, so it cannot be in Meta.indexes,
+which SQLite's schema editor replays when it rebuilds a table).
+"""
+
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+
+TEXT_SEARCH_CONFIG = "simple"
+
+
+class StoredSearchVector(models.Func):
+    """A record's name weighted A, its other searched fields weighted B; NULL off PostgreSQL."""
+
+    template = "%(expressions)s"
+    output_field = SearchVectorField()
+
+    def __init__(self, name, *others):
+        document = SearchVector(name, weight="A", config=TEXT_SEARCH_CONFIG)
+        if others:
+            document += SearchVector(*others, weight="B", config=TEXT_SEARCH_CONFIG)
+        super().__init__(document)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, **extra_context)
+
+
+def search_vector_field(name, *others):
+    """The generated column for a model whose searched fields are `name, *others`."""
+    return models.GeneratedField(
+        expression=StoredSearchVector(name, *others),
+        output_field=SearchVectorField(null=True),
+        db_persist=True,
+    )
