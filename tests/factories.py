@@ -103,18 +103,12 @@ def drop_same_mission_checks():
     """
     from django.db import connection
 
+    if connection.vendor != "postgresql":
+        return  # only PostgreSQL holds them (SQLite relies on clean(): see the migration)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT conrelid::regclass::text, conname FROM pg_constraint"
-                " WHERE conname LIKE 'diary\\_%\\_same\\_mission'"
-            )
-            for table, name in cursor.fetchall():
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-                " AND name LIKE 'diary\\_%\\_same\\_mission%' ESCAPE '\\'"
-            )
-            for (name,) in cursor.fetchall():
-                cursor.execute(f'DROP TRIGGER "{name}"')
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint"
+            " WHERE conname LIKE 'diary\\_%\\_same\\_mission'"
+        )
+        for table, name in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
