@@ -14,6 +14,9 @@ Two parts:
   for readers with no session or other telling cookie, and only a response that sets no
   cookie and embeds no CSRF token. `public_page(params=("page",))` names the query
   parameters the view reads; a request with any other is rendered, never stored.
+  `public_page(everyone=True)` is for documents that are the same whoever asks (the public
+  formats: published data only, no session read): they are shared with every reader, so a
+  made-up session cookie cannot make the server build a large export again and again.
 - `PublicPageCacheMiddleware`, high in MIDDLEWARE, stores marked pages as the rest of the
   stack finished them (security headers and all) and answers later requests for them before
   that stack runs: a cached page costs little more than a constant response.
@@ -82,6 +85,13 @@ def _is_shared_reader(request):
     # No session cookie means no signed-in user (authentication lives in the session), so
     # the session store need not even be opened.
     return request.method in ("GET", "HEAD") and set(request.COOKIES) <= _harmless_cookies()
+
+
+def _may_share(request, declared):
+    """Whether this request may be answered from, and stored in, the cache of a view."""
+    if declared.everyone:
+        return request.method in ("GET", "HEAD")
+    return _is_shared_reader(request)
 
 
 # What a page is rendered from besides the content: after a deploy changes any of it, pages
@@ -177,20 +187,30 @@ def last_modified(changed_at, now=None):
     return changed_at if 0 < changed_at < now else None
 
 
-def public_page(view=None, *, params=()):
+@dataclass(frozen=True)
+class SharedView:
+    """What a public view declared: the query parameters it reads, and who may share it."""
+
+    params: frozenset
+    everyone: bool
+
+
+def public_page(view=None, *, params=(), everyone=False):
     """
     Let the page cache share this view's pages among anonymous readers.
 
     `params`: the query parameters the view reads (e.g. ("page",)); a request carrying any
     other is answered as rendered and not stored.
+    `everyone`: the view's answer does not depend on who asks (it reads no session and shows
+    no draft to staff), so readers with cookies share it too.
     """
+    declared = SharedView(frozenset(params), everyone)
     if view is None:
-        return functools.partial(public_page, params=frozenset(params))
-    params = frozenset(params)
+        return functools.partial(public_page, params=declared.params, everyone=everyone)
 
     @functools.wraps(view)
     def public_view(request, *args, **kwargs):
-        if not _is_shared_reader(request):
+        if not _may_share(request, declared):
             return view(request, *args, **kwargs)
         version = _content_version(request)  # before rendering: a later edit moves it on
         response = view(request, *args, **kwargs)
@@ -203,7 +223,7 @@ def public_page(view=None, *, params=()):
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # the page embeds a token
             and not (session is not None and session.modified)
         ):
-            response.shared_page = (version, params)
+            response.shared_page = (version, declared)
         return response
 
     return public_view
@@ -376,12 +396,15 @@ class PublicPageCacheMiddleware:
         self.shared = SharedPages(PAGE_CACHE_ALIAS)
 
     def __call__(self, request):
-        if not _is_shared_reader(request):
-            return self.get_response(request)
+        declared = self.public_paths.get(request.path)
+        if not _may_share(request, declared or SharedView(frozenset(), everyone=False)):
+            # Not an anonymous reader; the view may still share its answer with everyone.
+            if request.method not in ("GET", "HEAD"):
+                return self.get_response(request)
+            return self._render(request, _canonical_host(request))
         # Validated before any cached answer: a Host not in ALLOWED_HOSTS gets its 400.
         host = _canonical_host(request)
-        params = self.public_paths.get(request.path)
-        if host and params is not None and _canonical_query(request, params):
+        if host and declared is not None and _canonical_query(request, declared.params):
             version = _content_version(request)
             key, etag = page_validators(request, *version)
             stored = self.local.get(key)
@@ -391,12 +414,17 @@ class PublicPageCacheMiddleware:
                     self.local.set(key, stored)
             if stored is not None:
                 return stored.response(request, etag, last_modified(version[1]))
+        return self._render(request, host)
+
+    def _render(self, request, host):
+        """Let the view answer; store what it marked as shared."""
         response = self.get_response(request)
         shared = getattr(response, "shared_page", None)
         if shared is None or response.cookies:
             return response
-        version, params = shared
-        self.public_paths[request.path] = params
+        version, declared = shared
+        params = declared.params
+        self.public_paths[request.path] = declared
         if page_language(request)[1]:  # the address chose the language, not the header
             _without_vary(response, "Accept-Language")
         # Browsers keep the page but ask each time: a 304 until the content changes.

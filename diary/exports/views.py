@@ -4,8 +4,8 @@ The one view serving every public format of a mission (`formats.EXPORTERS`).
 Decided here once for all of them:
 - Visibility: published missions only, for everyone, staff included. A format is the public
   record, read outside the site; drafts are previewed as pages, never exported (404).
-- Caching: `public_page` lets the page cache share the document among anonymous readers
-  under the content version, exactly as it does pages: never stale, with its ETag, 304s,
+- Caching: `public_page(everyone=True)` lets the page cache share the document among all
+  readers (it reads no session; staff get the same public record) under the content version, exactly as it does pages: never stale, with its ETag, 304s,
   and HEAD answered with GET's headers.
 - Query strings: none is read, so any is redirected (301) to the bare address.
 - Readers the page cache does not serve (anyone with a session) still get an ETag — a digest
@@ -24,7 +24,7 @@ from .formats import EXPORTERS
 
 
 @require_safe
-@public_page
+@public_page(everyone=True)
 def mission_export(request, slug, identifier):
     if request.GET:
         # No format reads a parameter. Sent to the one address the cache keeps, a junk query

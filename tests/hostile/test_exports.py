@@ -136,7 +136,8 @@ def test_queries_stay_the_same_however_many_visits(name):
     )
 
     def queries():
-        # A session cookie: the page cache steps aside, so this is the build itself.
+        # Each call follows an edit: nothing is cached at this content version yet, so this
+        # is the build itself.
         client = Client(headers={"Cookie": "sessionid=none"})
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url(name, mission.slug)).status_code == 200
@@ -152,6 +153,26 @@ def test_queries_stay_the_same_however_many_visits(name):
         )
     assert queries() == few
     assert few <= 16
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_a_made_up_session_cookie_cannot_force_a_rebuild(name, published, django_user_model):
+    """A format is the same for every reader, so cookies do not step around its cache."""
+    address = url(name, published.slug)
+    # One client, so one server process's cache (each test Client has its own middleware).
+    client = Client()
+    assert client.get(address).status_code == 200  # built once, and stored
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(address)
+        assert response.status_code == 200
+        return [query["sql"] for query in captured]
+
+    client.cookies["sessionid"] = "made-up"
+    assert not any("diary_visit" in sql for sql in queries())  # the version read, no build
+    client.force_login(django_user_model.objects.create_superuser("chief", "c@example.org", "pw"))
+    assert not any("diary_visit" in sql for sql in queries())  # staff get the same record
 
 
 HOSTILE_TEXT = "Line one\r\nline two\rline three\nend, with; separators \\ and a backslash"
