@@ -21,7 +21,7 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement, Mission, Organisation, Person, Visit
-from .models.search_vector import TEXT_SEARCH_CONFIG
+from .models.search_vector import TEXT_SEARCH_CONFIG, search_text
 
 MAX_QUERY_LENGTH = 200
 RESULTS_PER_KIND = 20
@@ -114,17 +114,24 @@ def substring_match(fields, words):
     return condition
 
 
-def full_text_match(queryset, query, substring):
+def full_text_match(queryset, fields, query, words):
     """
     PostgreSQL: full-text match or substring match, best-ranked first.
 
-    The vector is the stored column (diary/models/search_vector.py), computed by the
-    database on every write and indexed with GIN, not rebuilt from every row per query.
+    Both halves read indexed expressions (diary/models/search_vector.py, migration 0009):
+    the stored vector, computed by the database on every write, and the fields joined into
+    one text for the substring rule. An OR is only as fast as its slowest half, so neither
+    half may scan every row.
     """
     search_query = SearchQuery(query, search_type="websearch", config=TEXT_SEARCH_CONFIG)
+    substring = Q()
+    for word in words:
+        substring &= Q(search_text__icontains=word)
     ordering = queryset.model._meta.ordering
+    # alias, not annotate: the joined text is matched in the database, never sent back.
     return (
-        queryset.filter(Q(search_vector=search_query) | substring)
+        queryset.alias(search_text=search_text(*fields))
+        .filter(Q(search_vector=search_query) | substring)
         .annotate(rank=SearchRank(F("search_vector"), search_query))
         .order_by(F("rank").desc(), *ordering)
     )
@@ -134,10 +141,9 @@ def search_kind(kind, query):
     words = query_words(query)
     if not words:
         return kind.published().none()
-    substring = substring_match(kind.fields, words)
     if connection.vendor == "postgresql":
-        return full_text_match(kind.published(), query, substring)
-    return kind.published().filter(substring)
+        return full_text_match(kind.published(), kind.fields, query, words)
+    return kind.published().filter(substring_match(kind.fields, words))
 
 
 def search(query, limit=RESULTS_PER_KIND):

@@ -16,6 +16,7 @@ which SQLite's schema editor replays when it rebuilds a table).
 
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models.functions import Concat
 
 TEXT_SEARCH_CONFIG = "simple"
 
@@ -46,3 +47,23 @@ def search_vector_field(name, *others):
         output_field=SearchVectorField(null=True),
         db_persist=True,
     )
+
+
+def search_text(*fields):
+    """
+    A record's searched fields as one text: PostgreSQL's substring rule.
+
+    Each word of a query must be a substring of at least one field. Query words never
+    contain whitespace (they are split on it), so a word is a substring of one of the fields
+    exactly when it is a substring of the fields joined by newlines — and that one
+    expression can have one trigram index (migration 0009), where a word tested against each
+    field separately needs a scan of every row (ILIKE '%word%' cannot use a B-tree).
+    Concat reads a NULL field as ''. The index is on UPPER(this), which is what Django's
+    icontains compares on PostgreSQL.
+    """
+    parts = []
+    for field in fields:
+        if parts:
+            parts.append(models.Value("\n"))
+        parts.append(models.F(field))
+    return Concat(*parts, output_field=models.TextField())
