@@ -8,10 +8,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from icalendar import Calendar
+from icalendar import Calendar, Event, vText
 from icalendar.parser import unescape_backslash
 
 from diary.models import Agreement, Mission, Visit
+from diary.synthetic import Sizes, generate
 
 from .factories import make_day, make_mission, make_organisation, make_person, make_visit
 
@@ -225,3 +226,116 @@ def test_vobject_reads_the_calendars_name_and_description_whole(client, awkward_
     assert calendar.contents["name"][0].value == AWKWARD_READ
     assert calendar.contents["x-wr-caldesc"][0].value == AWKWARD_READ
     assert calendar.vevent.summary.value == AWKWARD_READ
+
+
+# The feed as icalendar's own objects write it: the builder this module's feed replaced
+# (an `Event` per visit, then `Calendar.to_ical()`), kept as the reference the feed's bytes
+# must equal. It reads the visits its own way (prefetching), so it checks the queries too.
+def reference_calendar(mission, absolute_url):
+    calendar = Calendar.new(
+        prodid="-//Mission Tracker//Mission diary//EN",
+        uid=str(mission.uuid),
+        url=absolute_url(mission.get_absolute_url()),
+        refresh_interval=datetime.timedelta(days=1),
+    )
+    texts = [("NAME", mission.title), ("X-WR-CALNAME", mission.title)]
+    if mission.summary:
+        texts += [("DESCRIPTION", mission.summary), ("X-WR-CALDESC", mission.summary)]
+    for name, text in texts:
+        calendar.add(name, vText(text))
+    calendar.add("X-WR-TIMEZONE", mission.timezone)
+    stamp = datetime.datetime.combine(mission.start_date, datetime.time(0), tzinfo=datetime.UTC)
+    visits = (
+        Visit.objects.filter(mission=mission, day__isnull=False)
+        .order_by(*Visit._meta.ordering, "uuid")
+        .select_related("mission", "day")
+        .prefetch_related("organisations", "people__organisation")
+    )
+    for visit in visits:
+        if visit.start is None:
+            start = visit.day.date
+            end = start + datetime.timedelta(days=1)
+        else:
+            start, end = visit.start, visit.end
+        event = Event.new(
+            uid=f"{visit.uuid}@missiontracker",
+            stamp=stamp,
+            start=start,
+            end=end,
+            url=absolute_url(visit.get_absolute_url()),
+        )
+        event.add("SUMMARY", vText(visit.title))
+        location = ", ".join(part for part in (visit.site_name, visit.city) if part)
+        if location:
+            event.add("LOCATION", vText(location))
+        paragraphs = [visit.summary] if visit.summary else []
+        organisations = list(visit.organisations.all())
+        if organisations:
+            paragraphs.append("Organisations: " + ", ".join(str(o) for o in organisations))
+        people = list(visit.people.all())
+        if people:
+            paragraphs.append(
+                "People met: "
+                + "; ".join(
+                    f"{p.full_name} ({p.title_line})" if p.title_line else p.full_name
+                    for p in people
+                )
+            )
+        if paragraphs:
+            event.add("DESCRIPTION", vText("\n\n".join(paragraphs)))
+        calendar.add_component(event)
+    calendar.add_missing_timezones(
+        first_date=datetime.date(mission.start_date.year, 1, 1),
+        last_date=datetime.date(mission.end_date.year + 1, 1, 1),
+    )
+    return calendar.to_ical()
+
+
+def absolute(path):
+    return f"http://testserver{path}"
+
+
+# Each kind of character that escaping or folding treats specially, once at every offset
+# around the 75-octet fold: an escaped separator (two characters the fold must not split),
+# a 2-, 3- and 4-octet character (never split either), "\N" (icalendar's line break).
+TRICKY = ",;\\é港🚀\\N\r\n\r"
+
+
+def test_feed_is_byte_identical_to_icalendars_events_on_the_demo(client, demo):
+    assert fetch_feed(client, demo).content == reference_calendar(demo, absolute)
+
+
+@pytest.mark.parametrize("timezone", ["Asia/Tokyo", "Europe/Berlin", "UTC"])
+def test_feed_is_byte_identical_to_icalendars_events_on_a_generated_mission(client, timezone):
+    generate(
+        Sizes(missions=2, max_days=4, visits_per_day=3, organisations=40, people=60, agreements=0),
+        sized_missions=[("generated", 80)],
+    )
+    mission = Mission.objects.get(slug="generated")
+    mission.title, mission.summary, mission.timezone = AWKWARD * 3, AWKWARD * 5, timezone
+    mission.start_date = datetime.date(2024, 10, 26)  # Berlin's clocks go back on the 27th
+    mission.end_date = mission.start_date + datetime.timedelta(days=3)
+    mission.save()
+    day = make_day(mission, date=mission.start_date + datetime.timedelta(days=1))
+    Visit.objects.filter(mission=mission, day__isnull=False).update(day=day)
+    awkward_organisation = make_organisation(name=AWKWARD, short_name="A;B,C\\D")
+    awkward_person = make_person(
+        name="Ōno Tarō, Jr.; \\", honorific="Dr;", role=AWKWARD, organisation=awkward_organisation
+    )
+    times = [(None, None), (datetime.time(2, 30), None), (datetime.time(1), datetime.time(3))]
+    for offset in range(50, 80):
+        start, end = times[offset % 3]
+        make_visit(
+            mission,
+            day=day,
+            slug=f"awkward-{offset}",
+            title=("x" * offset + TRICKY)[:200],
+            summary="y" * offset + TRICKY * 20 + "z" * offset,
+            site_name="s" * (offset - 40) + TRICKY if offset % 4 else "",
+            city="港区, Tokyo" if offset % 5 else "",
+            starts_at=start,
+            ends_at=end,
+            organisations=[awkward_organisation] if offset % 2 else [],
+            people=[awkward_person, make_person(name=f"P{offset}")] if offset % 3 else [],
+        )
+    assert fetch_feed(client, mission).content == reference_calendar(mission, absolute)
