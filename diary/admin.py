@@ -22,7 +22,19 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
 
 from .interchange import admin_views as fixture_admin
-from .models import Agreement, CooperationArea, Day, Mission, Organisation, Person, Source, Visit
+from .models import (
+    Agreement,
+    AgreementKind,
+    AgreementText,
+    CooperationArea,
+    Day,
+    Mission,
+    Organisation,
+    Person,
+    Signatory,
+    Source,
+    Visit,
+)
 
 RECORD_STATE = "record_state"
 RECORD_STATE_SALT = "diary.admin.record_state"
@@ -496,11 +508,42 @@ class PersonAdmin(DiaryAdmin):
     autocomplete_fields = ["organisation"]
 
 
+class AgreementPartInline(admin.TabularInline):
+    form = RecordStateForm  # a row edited meanwhile elsewhere is not written back
+    extra = 0
+
+    def get_fields(self, request, obj=None):
+        fields = list(self.part_fields)
+        if obj is not None and self.has_change_permission(request, obj):
+            fields.append(RECORD_STATE)
+        return fields
+
+
+class SignatoryInline(AgreementPartInline):
+    model = Signatory
+    part_fields = ["person", "capacity", "on_behalf_of"]
+    autocomplete_fields = ["person", "on_behalf_of"]
+
+
+class AgreementTextInline(AgreementPartInline):
+    model = AgreementText
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    part_fields = ["language", "title", "url"]
+
+
+@admin.register(AgreementKind)
+class AgreementKindAdmin(DiaryAdmin):
+    list_display = ["name", "abbreviation", "slug"]
+    search_fields = ["name", "abbreviation"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
 @admin.register(Agreement)
 class AgreementAdmin(DiaryAdmin):
     list_display = ["title", "kind", "level", "signed_on", "mission"]
-    list_filter = ["kind", "level", "mission"]
-    list_select_related = ["mission"]
+    list_filter = ["kind", "level", "stated_status", "mission"]
+    list_select_related = ["mission", "kind"]
+    inlines = [SignatoryInline, AgreementTextInline]
     search_fields = ["title", "summary", "parties__name", "parties__short_name"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = [
@@ -510,6 +553,9 @@ class AgreementAdmin(DiaryAdmin):
         "signed_at_visit",
         "areas",
         "implements",
+        "renews",
+        "supersedes",
+        "amends",
         "sources",
     ]
     date_hierarchy = "signed_on"
@@ -521,6 +567,24 @@ class AgreementAdmin(DiaryAdmin):
             {
                 "fields": ["signed_on", "signed_day", "signed_at_visit"],
                 "description": _("Leave empty what the source does not state."),
+            },
+        ),
+        (
+            _("Lifecycle"),
+            {
+                "fields": [
+                    "entered_into_force_on",
+                    ("expires_on", "duration_months"),
+                    "stated_status",
+                    "implements",
+                    "renews",
+                    "supersedes",
+                    "amends",
+                ],
+                "description": _(
+                    "Leave empty what the source does not state: the public page says "
+                    "“not stated”, and derives the status from the dates where it can."
+                ),
             },
         ),
         (_("Sources"), {"fields": ["sources"]}),

@@ -100,7 +100,11 @@ def itinerary(user, slug):
     days = list(days)
     for day in days:
         day.mission = mission
-    agreements = list(Agreement.objects.filter(mission=mission).prefetch_related(_parties(user)))
+    agreements = list(
+        Agreement.objects.filter(mission=mission)
+        .select_related("kind")
+        .prefetch_related(_parties(user))
+    )
     days_by_id = {day.pk: day for day in days}
     for agreement in agreements:
         agreement.mission = mission
@@ -140,7 +144,7 @@ def day_page(user, mission_slug, date):
         date=date,
     )
     visits = list(day.visits.filter(mission=day.mission))
-    agreements = list(day.agreements.filter(mission=day.mission))
+    agreements = list(day.agreements.filter(mission=day.mission).select_related("kind"))
     for record in [*visits, *agreements]:
         record.mission = day.mission
     for visit in visits:
@@ -163,7 +167,9 @@ def visit_page(user, mission_slug, slug):
     if visit.day:
         visit.day.mission = visit.mission  # "Day 2" is counted from the mission's start
     agreements = list(
-        visit.agreements.filter(mission=visit.mission).prefetch_related(_parties(user))
+        visit.agreements.filter(mission=visit.mission)
+        .select_related("kind")
+        .prefetch_related(_parties(user))
     )
     return visit, agreements
 
@@ -200,7 +206,7 @@ def organisation_lists(user, organisation):
     agreements = in_page_order(
         Agreement.objects.visible_to(user)
         .filter(parties=organisation)
-        .select_related("mission")
+        .select_related("mission", "kind")
         .prefetch_related(_parties(user))
     )
     children = Organisation.objects.visible_to(user).filter(parent=organisation)
@@ -247,12 +253,24 @@ def agreement_registry(user):
     )
 
 
+def _signatories():
+    from .models import Signatory
+
+    return Signatory.objects.select_related("person", "on_behalf_of")
+
+
 def agreement_page(user, slug):
     """An agreement, with the day and visit of signature only when they are its mission's."""
     agreement = get_object_or_404(
         Agreement.objects.visible_to(user)
-        .select_related("mission", "signed_day__mission", "signed_at_visit__mission")
-        .prefetch_related(_parties(user), "areas", "sources"),
+        .select_related("mission", "kind", "signed_day__mission", "signed_at_visit__mission")
+        .prefetch_related(
+            _parties(user),
+            "areas",
+            "sources",
+            Prefetch("signatories", queryset=_signatories()),
+            "texts",
+        ),
         slug=slug,
     )
     if agreement.signed_day and agreement.signed_day.mission_id != agreement.mission_id:

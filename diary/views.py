@@ -5,17 +5,19 @@ comes from `<Model>.objects.visible_to(user)`. Lists that grow without bound (th
 an organisation's or a person's visits) come a page at a time, `?page=2`.
 """
 
+import datetime
 import re
 
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import queries
 from .caching import public_page
-from .models import Mission
+from .models import Agreement, Mission
 from .search import SearchForm
 
 AGREEMENTS_PER_PAGE = 50
@@ -143,6 +145,17 @@ def agreement_list(request):
 @public_page
 def agreement_detail(request, slug):
     agreement, related = queries.agreement_page(request.user, slug)
+    status, basis = agreement.status_on(datetime.date.today())
+    labels = {
+        "implements": _("Implements"),
+        "implementations": _("Implemented by"),
+        "renews": _("Renews"),
+        "renewed_by": _("Renewed by"),
+        "supersedes": _("Supersedes"),
+        "superseded_by": _("Superseded by"),
+        "amends": _("Amends"),
+        "amended_by": _("Amended by"),
+    }
     context = {
         "agreement": agreement,
         "mission": agreement.mission,

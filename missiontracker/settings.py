@@ -250,6 +250,16 @@ MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
 # form's clear message.
 FIXTURE_UPLOAD_MAX_BYTES = min(20 * 1024 * 1024, MAX_REQUEST_BYTES - 64 * 1024)
 
+# --- Open data ------------------------------------------------------------------------------
+# The licence and publisher the public documents (CSV with CSVW metadata, JSON) and the page
+# footer name (docs/open-data.md).
+OPEN_DATA_LICENCE_NAME = env("OPEN_DATA_LICENCE_NAME", default="CC BY 4.0")
+OPEN_DATA_LICENCE_URL = env(
+    "OPEN_DATA_LICENCE_URL", default="https://creativecommons.org/licenses/by/4.0/"
+)
+OPEN_DATA_PUBLISHER_NAME = env("OPEN_DATA_PUBLISHER_NAME", default="Mission Tracker")
+OPEN_DATA_PUBLISHER_URL = env("OPEN_DATA_PUBLISHER_URL", default="")
+
 # --- Logs -------------------------------------------------------------------------------------
 # Everything goes to stderr, which gunicorn (and systemd or a container runtime) collects:
 # every 500 with its request path and traceback ("Internal Server Error: /path"), every 503

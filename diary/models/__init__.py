@@ -1,6 +1,6 @@
 """The mission diary's domain: missions, days, visits, who was met, what was signed, and why we know."""
 
-from .agreement import Agreement, CooperationArea
+from .agreement import Agreement, AgreementKind, AgreementText, CooperationArea, Signatory
 from .content_version import ContentVersion
 from .directory import Organisation, Person
 from .mission import Day, Mission, Visit
@@ -8,12 +8,15 @@ from .source import Source
 
 __all__ = [
     "Agreement",
+    "AgreementKind",
+    "AgreementText",
     "ContentVersion",
     "CooperationArea",
     "Day",
     "Mission",
     "Organisation",
     "Person",
+    "Signatory",
     "Source",
     "Visit",
 ]
