@@ -82,7 +82,7 @@ KINDS = (
         "agreements",
         _("Agreements"),
         ("title", "summary"),
-        lambda: Agreement.objects.published().select_related("mission"),
+        lambda: Agreement.objects.published().select_related("mission", "kind"),
     ),
 )
 

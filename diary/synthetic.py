@@ -11,7 +11,16 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from .models import Agreement, ContentVersion, Day, Mission, Organisation, Person, Visit
+from .models import (
+    Agreement,
+    AgreementKind,
+    ContentVersion,
+    Day,
+    Mission,
+    Organisation,
+    Person,
+    Visit,
+)
 
 COUNTRIES = ["Japan", "Canada", "India", "Brazil", "Kenya", "Norway", "Australia", "Chile"]
 ZONES = {
@@ -172,7 +181,12 @@ class Generator:
         through.objects.bulk_create(rows, batch_size=BATCH)
 
     def agreements(self, count, missions, organisations, mission_days):
-        kinds = [kind for kind, _ in Agreement.Kind.choices]
+        # The kinds migration 0010 seeds; a database emptied since gets one back.
+        kinds = list(AgreementKind.objects.all()) or [
+            AgreementKind.objects.create(
+                name="Memorandum of Cooperation", abbreviation="MoC", slug="moc"
+            )
+        ]
         levels = [level for level, _ in Agreement.Level.choices]
         agreements = []
         for n in range(count):

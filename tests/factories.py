@@ -3,7 +3,7 @@
 import datetime
 import itertools
 
-from diary.models import Agreement, Day, Mission, Organisation, Person, Visit
+from diary.models import Agreement, AgreementKind, Day, Mission, Organisation, Person, Visit
 
 _counter = itertools.count(1)
 
@@ -55,14 +55,31 @@ def make_visit(mission, day=None, organisations=(), people=(), **fields):
     return visit
 
 
+KINDS = {
+    "moc": ("Memorandum of Cooperation", "MoC"),
+    "mou": ("Memorandum of Understanding", "MoU"),
+    "loi": ("Letter of Intent", "LoI"),
+}
+
+
+def agreement_kind(slug):
+    """A seeded kind (migration 0010), back if a test emptied the tables."""
+    name, abbreviation = KINDS.get(slug, (slug.title(), ""))
+    return AgreementKind.objects.get_or_create(
+        slug=slug, defaults={"name": name, "abbreviation": abbreviation}
+    )[0]
+
+
 def make_agreement(mission, parties=(), **fields):
     n = _n()
     defaults = {
         "title": f"Agreement {n}",
         "slug": f"agreement-{n}",
-        "kind": Agreement.Kind.MEMORANDUM_OF_COOPERATION,
+        "kind": agreement_kind("moc"),
         "level": Agreement.Level.AGENCY,
     }
+    if isinstance(fields.get("kind"), str):
+        fields["kind"] = agreement_kind(fields["kind"])
     agreement = Agreement.objects.create(mission=mission, **{**defaults, **fields})
     agreement.parties.set(parties)
     return agreement

@@ -11,6 +11,7 @@ same ETag.
 from django.db.models import Prefetch
 
 from ..models import Agreement, Organisation, Person, Source, Visit
+from .licence import open_data_licence
 from .related import url_maker, uuids_by_visit
 
 SCHEMA_VERSION = 1
@@ -88,7 +89,7 @@ def _agreement(agreement, absolute):
         "uuid": str(agreement.uuid),
         "slug": agreement.slug,
         "title": agreement.title,
-        "kind": agreement.kind,
+        "kind": agreement.kind.slug,
         "level": agreement.level,
         "summary": agreement.summary,
         "signed_on": _iso(agreement.signed_on),
@@ -147,7 +148,7 @@ def mission_document(mission, absolute) -> dict:
     visit_url = url_maker(absolute, "diary:visit", mission_slug=mission.slug)
     agreements = list(
         mission.agreements.order_by(*Agreement._meta.ordering, "uuid")
-        .select_related("signed_day", "signed_at_visit")
+        .select_related("kind", "signed_day", "signed_at_visit")
         .prefetch_related(
             "parties",
             "areas",
@@ -177,6 +178,7 @@ def mission_document(mission, absolute) -> dict:
 
     return {
         "schema_version": SCHEMA_VERSION,
+        "licence": open_data_licence(),
         "mission": {
             "uuid": str(mission.uuid),
             "slug": mission.slug,

@@ -19,10 +19,37 @@ from django.core.serializers.json import Serializer as JsonSerializer
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from ..models import Agreement, CooperationArea, Day, Mission, Organisation, Person, Source, Visit
+from ..models import (
+    Agreement,
+    AgreementKind,
+    AgreementText,
+    CooperationArea,
+    Day,
+    Mission,
+    Organisation,
+    Person,
+    Place,
+    Signatory,
+    Source,
+    Visit,
+)
+from ..models.agreement import LIFECYCLE_LINKS
 
 # Each model comes after the models it refers to.
-EXPORT_ORDER = [Organisation, Person, Source, CooperationArea, Mission, Day, Visit, Agreement]
+EXPORT_ORDER = [
+    Place,
+    Organisation,
+    Person,
+    Source,
+    CooperationArea,
+    AgreementKind,
+    Mission,
+    Day,
+    Visit,
+    Agreement,
+    Signatory,
+    AgreementText,
+]
 CHUNK_SIZE = 500
 INDENT = 2
 
@@ -86,9 +113,19 @@ def collect_mission_records(missions) -> dict[type, set[int]]:
     agreements = set(Agreement.objects.filter(mission__in=mission_ids).values_list("pk", flat=True))
     frontier = agreements
     while frontier:
-        frontier = _m2m_targets(Agreement, "implements", frontier) - agreements
+        linked = set()
+        for link in LIFECYCLE_LINKS:  # implements, renews, supersedes, amends
+            linked |= _m2m_targets(Agreement, link, frontier)
+        frontier = linked - agreements
         agreements |= frontier
     records[Agreement] = agreements
+    records[AgreementKind] = _fk_targets(Agreement, "kind", agreements)
+    records[Signatory] = set(
+        Signatory.objects.filter(agreement__in=agreements).values_list("pk", flat=True)
+    )
+    records[AgreementText] = set(
+        AgreementText.objects.filter(agreement__in=agreements).values_list("pk", flat=True)
+    )
 
     visits = set(Visit.objects.filter(mission__in=mission_ids).values_list("pk", flat=True))
     visits |= _fk_targets(Agreement, "signed_at_visit", agreements)
@@ -103,8 +140,10 @@ def collect_mission_records(missions) -> dict[type, set[int]]:
         records[Mission] |= _fk_targets(model, "mission", ids)
     missions_all = records[Mission]
 
-    people = _m2m_targets(Mission, "delegation", missions_all) | _m2m_targets(
-        Visit, "people", visits
+    people = (
+        _m2m_targets(Mission, "delegation", missions_all)
+        | _m2m_targets(Visit, "people", visits)
+        | _fk_targets(Signatory, "person", records[Signatory])
     )
     records[Person] = people
 
@@ -113,12 +152,16 @@ def collect_mission_records(missions) -> dict[type, set[int]]:
         | _m2m_targets(Visit, "organisations", visits)
         | _m2m_targets(Agreement, "parties", agreements)
         | _fk_targets(Person, "organisation", people)
+        | _fk_targets(Signatory, "on_behalf_of", records[Signatory])
     )
     frontier = organisations
     while frontier:
         frontier = _fk_targets(Organisation, "parent", frontier) - organisations
         organisations |= frontier
     records[Organisation] = organisations
+    records[Place] = _fk_targets(Visit, "place", visits) | _fk_targets(
+        Organisation, "headquarters", organisations
+    )
 
     records[Source] = (
         _m2m_targets(Mission, "sources", missions_all)
@@ -186,14 +229,15 @@ def _ordered_ids(model, ids: set[int]) -> list[int]:
                 parents[pk].add(parent)
     elif model is Agreement:
         parents = {pk: set() for pk in ids}
-        field = Agreement._meta.get_field("implements")
-        through = field.remote_field.through
-        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        for chunk in batched(sorted(ids), CHUNK_SIZE):
-            for pk, implemented in through.objects.filter(**{f"{source}__in": chunk}).values_list(
-                source, target
-            ):
-                parents[pk].add(implemented)
+        for link in LIFECYCLE_LINKS:  # an agreement comes after those it implements, renews, …
+            field = Agreement._meta.get_field(link)
+            through = field.remote_field.through
+            source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+            for chunk in batched(sorted(ids), CHUNK_SIZE):
+                for pk, linked in through.objects.filter(**{f"{source}__in": chunk}).values_list(
+                    source, target
+                ):
+                    parents[pk].add(linked)
     else:
         return sorted(ids, key=uuids.__getitem__)
     depth = _depths(parents, key=uuids.__getitem__)

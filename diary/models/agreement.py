@@ -1,5 +1,7 @@
 """The registry of agreements, tied to the days and visits where they were signed."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Value
@@ -15,7 +17,7 @@ from .base import (
     date_in_range,
     validate_diary_date,
 )
-from .directory import Organisation
+from .directory import Organisation, Person
 from .mission import Day, Mission, Visit
 from .search_vector import search_vector_field
 from .source import Source
@@ -44,6 +46,41 @@ class CooperationArea(DiaryModel):
         return self.name
 
 
+class AgreementKindQuerySet(DiaryQuerySet):
+    def published(self):
+        return self.filter(Exists(Agreement.objects.published().filter(kind=OuterRef("pk"))))
+
+
+class AgreementKind(DiaryModel):
+    """
+    What an agreement is: memorandum of cooperation, letter of intent, … A list staff extend
+    in the admin; migration 0010 seeds the usual kinds with fixed UUIDs, so fixtures naming
+    them travel between instances.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    abbreviation = models.CharField(
+        _("abbreviation"), max_length=20, blank=True, help_text=_("E.g. MoC, LoI, MoU.")
+    )
+    slug = models.SlugField(
+        _("slug"),
+        max_length=100,
+        unique=True,
+        help_text=_("Names the kind in registry filters and open data (e.g. moc)."),
+    )
+
+    objects = AgreementKindQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kind of agreement")
+        verbose_name_plural = _("kinds of agreement")
+
+    def __str__(self):
+        return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
+
+
 class AgreementQuerySet(DiaryQuerySet):
     def published(self):
         return self.filter(mission__status=Mission.Status.PUBLISHED)
@@ -54,13 +91,22 @@ class AgreementQuerySet(DiaryQuerySet):
         )
 
 
+#: The links between agreements besides "implements": field name → the reverse name.
+LIFECYCLE_LINKS = {
+    "renews": "renewed_by",
+    "supersedes": "superseded_by",
+    "amends": "amended_by",
+    "implements": "implementations",
+}
+
+
 class Agreement(DiaryModel):
-    class Kind(models.TextChoices):
-        MEMORANDUM_OF_COOPERATION = "moc", _("Memorandum of Cooperation")
-        MEMORANDUM_OF_UNDERSTANDING = "mou", _("Memorandum of Understanding")
-        LETTER_OF_INTENT = "loi", _("Letter of Intent")
-        AGREEMENT = "agreement", _("Agreement")
-        OTHER = "other", _("Other")
+    class Status(models.TextChoices):
+        SIGNED = "signed", _("Signed")
+        IN_FORCE = "in_force", _("In force")
+        EXPIRED = "expired", _("Expired")
+        TERMINATED = "terminated", _("Terminated")
+        SUPERSEDED = "superseded", _("Superseded")
 
     class Level(models.TextChoices):
         GOVERNMENT = "government", _("Government")
@@ -74,7 +120,12 @@ class Agreement(DiaryModel):
         related_name="agreements",
         help_text=_("The mission during which it was signed, or whose account announces it."),
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    kind = models.ForeignKey(
+        AgreementKind,
+        verbose_name=_("kind"),
+        on_delete=models.PROTECT,
+        related_name="agreements",
+    )
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     level = models.CharField(_("level"), max_length=20, choices=Level)
@@ -87,6 +138,45 @@ class Agreement(DiaryModel):
         blank=True,
         validators=[validate_diary_date],
         help_text=_("Leave empty if the source does not say."),
+    )
+    signed_at_place = models.CharField(
+        _("place of signature"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where it was signed, as the source says. Leave empty if it does not."),
+    )
+    entered_into_force_on = models.DateField(
+        _("entered into force on"),
+        null=True,
+        blank=True,
+        validators=[validate_diary_date],
+        help_text=_("Leave empty if the source does not say."),
+    )
+    expires_on = models.DateField(
+        _("expires on"),
+        null=True,
+        blank=True,
+        validators=[validate_diary_date],
+        help_text=_("Leave empty if the source does not say."),
+    )
+    duration_months = models.PositiveSmallIntegerField(
+        _("duration in months"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the source gives a duration rather than an expiry date (5 years = 60). "
+            "No expiry date is computed from it."
+        ),
+    )
+    stated_status = models.CharField(
+        _("status (as stated)"),
+        max_length=20,
+        choices=Status,
+        blank=True,
+        help_text=_(
+            "Only what a source says. A past expiry date makes the agreement expired whatever "
+            "is chosen here; with nothing chosen, the dates decide (in force, signed)."
+        ),
     )
     signed_day = models.ForeignKey(
         Day,
@@ -119,6 +209,27 @@ class Agreement(DiaryModel):
         related_name="implementations",
         help_text=_("The agreements this one carries out, e.g. an LoI implementing an MoC."),
     )
+    renews = models.ManyToManyField(
+        "self",
+        verbose_name=_("renews"),
+        symmetrical=False,
+        blank=True,
+        related_name="renewed_by",
+    )
+    supersedes = models.ManyToManyField(
+        "self",
+        verbose_name=_("supersedes"),
+        symmetrical=False,
+        blank=True,
+        related_name="superseded_by",
+    )
+    amends = models.ManyToManyField(
+        "self",
+        verbose_name=_("amends"),
+        symmetrical=False,
+        blank=True,
+        related_name="amended_by",
+    )
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="agreements"
     )
@@ -128,14 +239,19 @@ class Agreement(DiaryModel):
 
     objects = AgreementQuerySet.as_manager()
     history = HistoricalRecords(
-        m2m_fields=[parties, areas, implements, sources], excluded_fields=["search_vector"]
+        m2m_fields=[parties, areas, implements, renews, supersedes, amends, sources],
+        excluded_fields=["search_vector"],
     )
 
     class Meta:
         ordering = ["mission", models.F("signed_on").asc(nulls_last=True), "title"]
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
-        constraints = [date_in_range("signed_on", "agreement_signed_on_in_range")]
+        constraints = [
+            date_in_range("signed_on", "agreement_signed_on_in_range"),
+            date_in_range("entered_into_force_on", "agreement_in_force_on_in_range"),
+            date_in_range("expires_on", "agreement_expires_on_in_range"),
+        ]
 
     def __str__(self):
         return self.title
@@ -143,21 +259,42 @@ class Agreement(DiaryModel):
     def get_absolute_url(self):
         return reverse("diary:agreement", kwargs={"slug": self.slug})
 
+    def status_on(self, today):
+        """
+        (status, how it is known) on `today`: ("expired", "derived") once the expiry date has
+        passed; a status staff stated; else what the dates show (in force from the date of
+        entry into force, signed once the date of signature is known); else ("", "").
+        """
+        if self.expires_on and self.expires_on < today:
+            return self.Status.EXPIRED, "derived"
+        if self.stated_status:
+            return self.stated_status, "stated"
+        if self.entered_into_force_on and self.entered_into_force_on <= today:
+            return self.Status.IN_FORCE, "derived"
+        if self.signed_on and self.signed_on <= today:
+            return self.Status.SIGNED, "derived"
+        return "", ""
+
+    @property
+    def status(self):
+        return self.status_on(datetime.date.today())[0]
+
     def related_agreements(self, visible):
         """
-        {"implements": [...], "implementations": [...]}, each by title, in one query.
+        {link: [...]} for every link of LIFECYCLE_LINKS both ways ("implements",
+        "implementations", "renews", "renewed_by", …), each by title, in one query.
         visible: the agreements the reader may see.
         """
-        directions = {
-            "implements": visible.filter(implementations=self),
-            "implementations": visible.filter(implements=self),
-        }
-        first, second = (
+        directions = {}
+        for forward, backward in LIFECYCLE_LINKS.items():
+            directions[forward] = visible.filter(**{backward: self}).select_related(None)
+            directions[backward] = visible.filter(**{forward: self}).select_related(None)
+        first, *others = (
             queryset.annotate(direction=Value(name, output_field=models.CharField())).order_by()
             for name, queryset in directions.items()
         )
         related = {name: [] for name in directions}
-        for agreement in sorted(first.union(second, all=True), key=lambda a: a.title):
+        for agreement in sorted(first.union(*others, all=True), key=lambda a: a.title):
             related[agreement.direction].append(agreement)
         return related
 
@@ -173,8 +310,91 @@ class Agreement(DiaryModel):
             errors["signed_at_visit"] = _("This visit took place on another day.")
         if day and self.signed_on and self.signed_on != day.date:
             errors["signed_on"] = _("The date of signature differs from the mission day chosen.")
+        if (
+            self.entered_into_force_on
+            and self.signed_on
+            and self.entered_into_force_on < self.signed_on
+        ):
+            errors["entered_into_force_on"] = _("It cannot enter into force before it is signed.")
+        if self.expires_on:
+            start = self.entered_into_force_on or self.signed_on
+            if start and self.expires_on < start:
+                errors["expires_on"] = _("It cannot expire before it is signed or in force.")
         if errors:
             raise ValidationError(errors)
         # A known day of signature is a known date: keep the two in step.
         if day and not self.signed_on:
             self.signed_on = day.date
+
+
+class AgreementPartQuerySet(DiaryQuerySet):
+    def published(self):
+        return self.filter(agreement__mission__status=Mission.Status.PUBLISHED)
+
+
+class Signatory(DiaryModel):
+    """Who signed an agreement, in what capacity, on behalf of which party."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        on_delete=models.CASCADE,
+        related_name="signatories",
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="signatures"
+    )
+    capacity = models.CharField(
+        _("capacity"), max_length=200, blank=True, help_text=_("E.g. President.")
+    )
+    on_behalf_of = models.ForeignKey(
+        Organisation,
+        verbose_name=_("on behalf of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signatures",
+        help_text=_("The party the person signed for."),
+    )
+
+    objects = AgreementPartQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["agreement", "person__name", "uuid"]
+        verbose_name = _("signatory")
+        verbose_name_plural = _("signatories")
+
+    def __str__(self):
+        return f"{self.person} ({self.capacity})" if self.capacity else str(self.person)
+
+
+class AgreementText(DiaryModel):
+    """The text of an agreement in one language, where it can be read."""
+
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("agreement"), on_delete=models.CASCADE, related_name="texts"
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    language = models.CharField(
+        _("language"), max_length=10, help_text=_("BCP 47 code such as en, fr or ja.")
+    )
+    title = models.CharField(_("title"), max_length=300, blank=True)
+
+    objects = AgreementPartQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["agreement", "language"]
+        verbose_name = _("text of the agreement")
+        verbose_name_plural = _("texts of the agreement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "language"],
+                name="agreement_text_one_per_language",
+                violation_error_message=_("This agreement already has a text in this language."),
+            )
+        ]
+
+    def __str__(self):
+        return self.title or f"{self.agreement} ({self.language})"

@@ -382,7 +382,12 @@ def test_mission_dates_outside_the_range_are_refused(date):
     [
         lambda m: Day(mission=m, date=FAR_FUTURE),
         lambda m: Agreement(
-            mission=m, kind="moc", level="agency", title="T", slug="t", signed_on=FAR_FUTURE
+            mission=m,
+            kind=factories.agreement_kind("moc"),
+            level="agency",
+            title="T",
+            slug="t",
+            signed_on=FAR_FUTURE,
         ),
         lambda m: Source(title="Far", published_on=FAR_FUTURE),
     ],
