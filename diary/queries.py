@@ -233,14 +233,29 @@ def person_visits(user, person):
     )
 
 
-def agreement_registry(user):
+@dataclass
+class Registry:
+    filterset: object
+    agreements: object  # a queryset, to page
+    facets: dict
+    errors: dict
+
+
+def agreement_registry(user, query=None, today=None):
     """
-    Every visible agreement in page order. Each knows its place among its mission's, so a
-    mission split between two pages says so at both ends.
+    The visible agreements `query` (the registry's filters, diary/filters.py) selects, in
+    page order, with the counts of each narrower selection. Each agreement knows its place
+    among its mission's, so a mission split between two pages says so at both ends.
     """
-    return in_page_order(
-        Agreement.objects.visible_to(user)
-        .select_related("mission")
+    from .filters import AgreementFilter, facets, with_status
+
+    visible = with_status(Agreement.objects.visible_to(user), today)
+    filterset = AgreementFilter(query or {}, queryset=visible)
+    if not filterset.is_valid():
+        return Registry(filterset, visible.none(), {}, filterset.errors)
+    selected = filterset.qs
+    agreements = filterset.ordered(
+        selected.select_related("mission", "kind")
         .prefetch_related(_parties(user))
         .annotate(
             place_in_mission=Window(
@@ -251,6 +266,7 @@ def agreement_registry(user):
             mission_total=Window(Count("pk"), partition_by=F("mission")),
         )
     )
+    return Registry(filterset, agreements, facets(selected), {})
 
 
 def _signatories():

@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from . import views
 from .converters import IsoDateConverter
-from .exports.views import mission_export
+from .exports.views import mission_export, site_export
 
 register_converter(IsoDateConverter, "isodate")
 
@@ -25,6 +25,16 @@ urlpatterns = [
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("people/<slug:slug>/", views.person_detail, name="person"),
     path("agreements/", views.agreement_list, name="agreements"),
+    # Open data (docs/open-data.md): site-wide documents, served by one view like the formats.
+    *(
+        path(identifier, site_export, {"identifier": identifier}, name=name)
+        for identifier, name in (
+            ("agreements.csv", "agreements_csv"),
+            ("agreements.csv-metadata.json", "agreements_csv_metadata"),
+            ("meetings.csv", "meetings_csv"),
+            ("meetings.csv-metadata.json", "meetings_csv_metadata"),
+        )
+    ),
     path("agreements/<slug:slug>/", views.agreement_detail, name="agreement"),
     path("search/", views.search, name="search"),
 ]

@@ -9,13 +9,13 @@ import datetime
 import re
 
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from . import queries
+from . import filters, queries
 from .caching import public_page
 from .models import Agreement, Mission
 from .search import SearchForm
@@ -135,11 +135,66 @@ def person_detail(request, slug):
     return render(request, "diary/person_detail.html", context)
 
 
-@public_page(params=("page",))
+@public_page(params=(*filters.PARAMETERS, "page"))
 def agreement_list(request):
-    page = _page(request, queries.agreement_registry(request.user), AGREEMENTS_PER_PAGE)
-    context = {"page": page, "agreements": page.object_list}
-    return render(request, "diary/agreement_list.html", context)
+    # One address per selection: any other spelling of it (order, empty or unknown
+    # parameters) is sent to the one the registry's links write, which the cache keeps.
+    canonical = filters.canonical_query(request.GET)
+    if request.META.get("QUERY_STRING", "") != canonical:
+        return HttpResponsePermanentRedirect(
+            f"{request.path}?{canonical}" if canonical else request.path
+        )
+    registry = queries.agreement_registry(request.user, request.GET)
+    page = _page(request, registry.agreements, AGREEMENTS_PER_PAGE)
+    selected = {name: request.GET[name] for name in filters.FILTERS if name in request.GET}
+    facets = []
+    for name, options in registry.facets.items():
+        links = []
+        for value, label, count in options:
+            query = request.GET.copy()
+            query.pop("page", None)
+            chosen = selected.get(name) == value
+            if chosen:
+                query.pop(name)
+            else:
+                query[name] = value
+            links.append(
+                {
+                    "label": label,
+                    "count": count,
+                    "chosen": chosen,
+                    "query": filters.canonical_query(query),
+                }
+            )
+        facets.append((registry.filterset.filters[name].label, links))
+    csv_query = request.GET.copy()
+    csv_query.pop("page", None)
+    context = {
+        "page": page,
+        "agreements": page.object_list,
+        "facets": facets,
+        "errors": registry.errors,
+        "filtered": bool(selected),
+        "by_title": request.GET.get("sort") == "title",
+        "sort_query": {
+            key: filters.canonical_query(_with(request.GET, sort=value))
+            for key, value in (("date", None), ("title", "title"))
+        },
+        "csv_query": filters.canonical_query(csv_query),
+    }
+    return render(
+        request, "diary/agreement_list.html", context, status=400 if registry.errors else 200
+    )
+
+
+def _with(query, **changes):
+    query = query.copy()
+    query.pop("page", None)
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    return query
 
 
 @public_page

@@ -1,7 +1,8 @@
 """
 The one interface every public format implements (after pretalx's `BaseExporter`).
 
-An exporter turns one published mission into one document. It knows what the document is
+An exporter turns one published mission — or, for a site-wide document (`scope = "site"`),
+the whole published diary — into one document. It knows what the document is
 called (identifier, file name), what it is (media type) and how to build it; it knows
 nothing of HTTP, caching or who asks: the one view in `diary/exports/views.py` decides those
 once for every format.
@@ -11,6 +12,12 @@ once for every format.
 class BaseExporter:
     #: Names the format in URLs and code: "ics", "json", "schedule".
     identifier: str = ""
+    #: "mission": a document of one published mission (`mission` is set). "site": a document
+    #: of the whole published diary (`mission` is None), e.g. /agreements.csv.
+    scope: str = "mission"
+    #: The query parameters the document reads (a site document's filters), in the one order
+    #: its addresses write them; any other query string is redirected (see views.py).
+    params: tuple = ()
     #: The Content-Type of the document.
     media_type: str = ""
     #: The file name's ending after the mission's slug: ".ics", "-schedule.json".
@@ -18,14 +25,28 @@ class BaseExporter:
     #: Offer the document as a download (a calendar file) rather than to show it inline.
     as_attachment: bool = False
 
-    def __init__(self, mission, absolute_url):
-        """`absolute_url` turns a path into a full URL (request.build_absolute_uri)."""
+    def __init__(self, mission, absolute_url, query=None):
+        """
+        `absolute_url` turns a path into a full URL (request.build_absolute_uri); `query`
+        holds the declared `params` of the request (a QueryDict), for site documents.
+        """
         self.mission = mission
         self.absolute_url = absolute_url
+        self.query = query if query is not None else {}
 
     @property
     def filename(self) -> str:
+        if self.mission is None:
+            return self.filename_suffix.lstrip("-")
         return f"{self.mission.slug}{self.filename_suffix}"
+
+    def headers(self) -> dict:
+        """HTTP headers the document comes with besides its type and file name."""
+        return {}
+
+    def canonical_query(self) -> str | None:
+        """The query string of the one address of this selection, or None if it has none."""
+        return "" if not self.params else None
 
     def render(self) -> bytes:
         """The document. Nothing in it may depend on the time of the request or the reader."""

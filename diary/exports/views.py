@@ -1,5 +1,7 @@
 """
-The one view serving every public format of a mission (`formats.EXPORTERS`).
+The views serving every public format: `mission_export` for a mission's documents
+(`formats.EXPORTERS`), `site_export` for the site-wide ones (`open_data.SITE_EXPORTERS`:
+/agreements.csv, /meetings.csv and their CSVW metadata), both through `_serve`.
 
 Decided here once for all of them:
 - Visibility: published missions only, for everyone, staff included. A format is the public
@@ -7,7 +9,9 @@ Decided here once for all of them:
 - Caching: `public_page(everyone=True)` lets the page cache share the document among all
   readers (it reads no session; staff get the same public record) under the content version, exactly as it does pages: never stale, with its ETag, 304s,
   and HEAD answered with GET's headers.
-- Query strings: none is read, so any is redirected (301) to the bare address.
+- Query strings: a mission's formats read none, so any is redirected (301) to the bare
+  address; a site document reads its declared filters only, and any other spelling of a
+  selection is redirected to its canonical address.
 - Readers the page cache does not serve (anyone with a session) still get an ETag — a digest
   of the document — and a 304 when it matches, on GET and HEAD alike.
 """
@@ -21,6 +25,7 @@ from django.views.decorators.http import require_safe
 from ..caching import public_page
 from ..models import Mission
 from .formats import EXPORTERS
+from .open_data import SITE_EXPORTERS, SITE_PARAMS
 
 
 @require_safe
@@ -30,21 +35,46 @@ def mission_export(request, slug, identifier):
         # No format reads a parameter. Sent to the one address the cache keeps, a junk query
         # string cannot make the server build a large document again and again.
         return HttpResponsePermanentRedirect(request.path)
-    try:
-        exporter_class = EXPORTERS[identifier]
-    except KeyError:
-        raise Http404(f"No public format {identifier!r}.") from None
+    exporter_class = _exporter_class(EXPORTERS, identifier)
     mission = get_object_or_404(
         Mission.objects.published().select_related("lead_organisation"), slug=slug
     )
-    exporter = exporter_class(mission, request.build_absolute_uri)
+    return _serve(request, exporter_class(mission, request.build_absolute_uri))
+
+
+@require_safe
+@public_page(everyone=True, params=SITE_PARAMS)
+def site_export(request, identifier):
+    """A site-wide document (`scope = "site"`): the published diary as a whole, e.g. a CSV."""
+    exporter_class = _exporter_class(SITE_EXPORTERS, identifier)
+    exporter = exporter_class(None, request.build_absolute_uri, request.GET)
+    canonical = exporter.canonical_query()
+    if canonical is None or request.META.get("QUERY_STRING", "") != canonical:
+        # Each selection has one address (its filters in one order): the cache keeps that one
+        # and junk or reordered parameters cannot make the server build it again and again.
+        canonical = canonical or ""
+        return HttpResponsePermanentRedirect(
+            f"{request.path}?{canonical}" if canonical else request.path
+        )
+    return _serve(request, exporter)
+
+
+def _exporter_class(exporters, identifier):
+    try:
+        return exporters[identifier]
+    except KeyError:
+        raise Http404(f"No public format {identifier!r}.") from None
+
+
+def _serve(request, exporter):
     response = HttpResponse(
         exporter.render(),
         content_type=exporter.media_type,
         headers={
             "Content-Disposition": content_disposition_header(
                 as_attachment=exporter.as_attachment, filename=exporter.filename
-            )
+            ),
+            **exporter.headers(),
         },
     )
     # Django's ConditionalGetMiddleware does this for GET only; HEAD must carry it too.
