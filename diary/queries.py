@@ -28,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 
+from . import maps
 from .models import Agreement, Day, Mission, Organisation, Person, Source, Visit
 
 
@@ -120,7 +121,11 @@ def itinerary(user, slug):
 
 def _place_visits(mission, days_by_id, user):
     """Every visit of the mission in one query, each on its day; returns the undated ones."""
-    visits = Visit.objects.filter(mission=mission).prefetch_related(*_card_details(user))
+    visits = (
+        Visit.objects.filter(mission=mission)
+        .select_related("place")
+        .prefetch_related(*_card_details(user))
+    )
     for day in days_by_id.values():
         day.visit_list = []
     undated = []
@@ -136,6 +141,38 @@ def _place_visits(mission, days_by_id, user):
     return undated
 
 
+def mission_map(mission):
+    """
+    The route map of a mission's places (diary/maps.py), or None: one query, whatever the
+    mission's size — the map shows every place even when the itinerary is collapsed.
+    """
+    visits = list(
+        Visit.objects.filter(mission=mission, place__isnull=False)
+        .exclude(place__latitude__isnull=True)
+        .select_related("place", "day")
+        .only(
+            "uuid",
+            "slug",
+            "title",
+            "mission_id",
+            "day__date",
+            "day__mission_id",
+            "starts_at",
+            "place__uuid",
+            "place__name",
+            "place__city",
+            "place__country",
+            "place__latitude",
+            "place__longitude",
+        )
+    )
+    for visit in visits:
+        visit.mission = mission
+        if visit.day is not None and visit.day.mission_id != mission.pk:
+            visit.day = None  # another mission's day: not on this route
+    return maps.route_map(visits)
+
+
 def day_page(user, mission_slug, date):
     """A day with its visits and agreements (only its own mission's), and its neighbours."""
     day = get_object_or_404(
@@ -143,7 +180,7 @@ def day_page(user, mission_slug, date):
         mission__slug=mission_slug,
         date=date,
     )
-    visits = list(day.visits.filter(mission=day.mission))
+    visits = list(day.visits.filter(mission=day.mission).select_related("place"))
     agreements = list(day.agreements.filter(mission=day.mission).select_related("kind"))
     for record in [*visits, *agreements]:
         record.mission = day.mission
@@ -157,7 +194,7 @@ def visit_page(user, mission_slug, slug):
     """A visit, its sources, and the agreements signed during it (its own mission's)."""
     visit = get_object_or_404(
         Visit.objects.visible_to(user)
-        .select_related("mission", "day")
+        .select_related("mission", "day", "place")
         .prefetch_related("sources", *_card_details(user)),
         mission__slug=mission_slug,
         slug=slug,
@@ -200,7 +237,7 @@ def organisation_lists(user, organisation):
     visits = in_page_order(
         Visit.objects.visible_to(user)
         .filter(organisations=organisation)
-        .select_related("mission", "day")
+        .select_related("mission", "day", "place")
         .prefetch_related(*_card_details(user))
     )
     agreements = in_page_order(
@@ -228,7 +265,7 @@ def person_visits(user, person):
     return in_page_order(
         Visit.objects.visible_to(user)
         .filter(people=person)
-        .select_related("mission", "day")
+        .select_related("mission", "day", "place")
         .prefetch_related(*_card_details(user))
     )
 

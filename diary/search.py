@@ -62,7 +62,7 @@ KINDS = (
         # no result line shows either.
         lambda: (
             Visit.objects.published()
-            .select_related("mission", "day")
+            .select_related("mission", "day", "place")
             .defer("body", "search_vector")
         ),
     ),

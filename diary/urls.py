@@ -20,6 +20,12 @@ urlpatterns = [
         {"identifier": "schedule"},
         name="mission_schedule",
     ),
+    path(
+        "missions/<slug:slug>/places.geojson",
+        mission_export,
+        {"identifier": "places"},
+        name="mission_places",
+    ),
     path("missions/<slug:mission_slug>/<isodate:date>/", views.day_detail, name="day"),
     path("missions/<slug:mission_slug>/visits/<slug:slug>/", views.visit_detail, name="visit"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from . import filters, queries
+from . import filters, maps, queries
 from .caching import public_page
 from .models import Agreement, Mission
 from .search import SearchForm
@@ -68,6 +68,7 @@ def mission_detail(request, slug):
         "undated_visits": itinerary.undated_visits,
         "agreements": itinerary.agreements,
         "collapsed": itinerary.collapsed,
+        "route_map": queries.mission_map(itinerary.mission),
     }
     return render(request, "diary/mission_detail.html", context)
 
@@ -82,6 +83,8 @@ def day_detail(request, mission_slug, date):
         "agreements": agreements,
         "previous_day": day.neighbour(day.previous_date),
         "next_day": day.neighbour(day.next_date),
+        # The day's own places, numbered in the day's order; no extra query.
+        "route_map": maps.route_map(visits),
     }
     return render(request, "diary/day_detail.html", context)
 

@@ -129,3 +129,18 @@ def drop_same_mission_checks():
         )
         for table, name in cursor.fetchall():
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+
+
+def make_place(**fields):
+    from diary.models import Place
+
+    n = _n()
+    defaults = {
+        "name": f"Place {n}",
+        "city": "Tokyo",
+        "country": "JP",
+        "latitude": "35.681200",
+        "longitude": "139.767100",
+        "coordinates_source": "Test data",
+    }
+    return Place.objects.create(**{**defaults, **fields})

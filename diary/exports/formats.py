@@ -7,6 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from ..interchange.schedule import mission_schedule
 from .base import BaseExporter
 from .calendar import mission_calendar
+from .places import mission_places_geojson
 from .public_json import mission_document
 
 
@@ -61,7 +62,18 @@ class CalendarExporter(BaseExporter):
         return mission_calendar(self.mission, self.absolute_url)
 
 
+class PlacesGeoJsonExporter(JsonDocumentExporter):
+    """The mission's places as GeoJSON (RFC 7946), for any map tool."""
+
+    identifier = "places"
+    media_type = "application/geo+json"
+    filename_suffix = "-places.geojson"
+
+    def document(self):
+        return mission_places_geojson(self.mission, self.absolute_url)
+
+
 EXPORTERS = {
     exporter.identifier: exporter
-    for exporter in (MissionJsonExporter, ScheduleExporter, CalendarExporter)
+    for exporter in (MissionJsonExporter, ScheduleExporter, CalendarExporter, PlacesGeoJsonExporter)
 }

@@ -66,6 +66,9 @@ def _event_id(visit) -> int:
 
 
 def _room(visit) -> str:
+    """The visit's place (a room, to conference apps), else the free text, else the default."""
+    if visit.place is not None:
+        return str(visit.place)
     return ", ".join(part for part in (visit.site_name, visit.city) if part) or DEFAULT_ROOM
 
 
@@ -137,7 +140,7 @@ def mission_schedule(mission, absolute) -> dict:
     visits = (
         Visit.objects.filter(mission=mission, day__isnull=False)
         .order_by(*Visit._meta.ordering, "uuid")
-        .select_related("mission", "day")
+        .select_related("mission", "day", "place")
         .prefetch_related("people", "sources")
     )
     visits_by_day = {}

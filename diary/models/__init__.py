@@ -4,6 +4,7 @@ from .agreement import Agreement, AgreementKind, AgreementText, CooperationArea,
 from .content_version import ContentVersion
 from .directory import Organisation, Person
 from .mission import Day, Mission, Visit
+from .place import Place
 from .source import Source
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Mission",
     "Organisation",
     "Person",
+    "Place",
     "Signatory",
     "Source",
     "Visit",

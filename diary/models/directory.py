@@ -70,6 +70,15 @@ class Organisation(DiaryModel):
         help_text=_("The organisation this one belongs to (Tansa X is part of JAXA)."),
     )
 
+    headquarters = models.ForeignKey(
+        "diary.Place",
+        verbose_name=_("headquarters"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="headquartered",
+    )
+
     # Full-text search (diary/search.py); computed by the database, never kept in history.
     search_vector = search_vector_field("name", "short_name", "native_name", "country")
 

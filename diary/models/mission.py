@@ -21,6 +21,7 @@ from .base import (
     validate_diary_date,
 )
 from .directory import Organisation, Person
+from .place import Place
 from .search_vector import search_vector_field
 from .source import Source
 
@@ -237,7 +238,7 @@ class VisitQuerySet(DiaryQuerySet):
 
     def with_details(self):
         """Everything a visit card shows, in a fixed number of queries."""
-        return self.select_related("mission", "day").prefetch_related(
+        return self.select_related("mission", "day", "place").prefetch_related(
             "organisations", "people__organisation"
         )
 
@@ -266,6 +267,15 @@ class Visit(DiaryModel):
     )
     site_name = models.CharField(_("site"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("place"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        help_text=_("Where the visit happened; empty when the sources do not say."),
+    )
     starts_at = models.TimeField(
         _("starts at"),
         null=True,
@@ -343,11 +353,6 @@ class Visit(DiaryModel):
     @property
     def is_dated(self):
         return self.day_id is not None
-
-    @property
-    def place(self):
-        """'Tsukuba Space Center, Tsukuba': the site and the city, as far as they are known."""
-        return ", ".join(part for part in (self.site_name, self.city) if part)
 
     def _local(self, time):
         if time is None or self.day is None:

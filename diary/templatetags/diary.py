@@ -127,3 +127,11 @@ def trail(*parts):
     *pairs, current = parts
     links = [(label, url) for label, url in zip(pairs[::2], pairs[1::2], strict=True) if label]
     return {"links": links, "current": current}
+
+
+@register.simple_tag
+def route_map_svg(route_map, title):
+    """The map of diary/maps.py as inline SVG, with its title and a description of it."""
+    from ..maps import map_description
+
+    return route_map.svg(title, map_description(route_map))

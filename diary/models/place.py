@@ -1,0 +1,162 @@
+"""Where a visit happened, or where an organisation has its headquarters."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from .base import DiaryModel, DiaryQuerySet
+
+# Six decimals of a degree are about 0.1 m: finer than any building's coordinates.
+COORDINATE_DIGITS = 9
+COORDINATE_PLACES = 6
+
+validate_wikidata_id = RegexValidator(
+    r"^Q[1-9][0-9]{0,11}$",
+    _("A Wikidata item identifier is Q followed by a number, such as Q193455."),
+    code="invalid_wikidata_id",
+)
+# OpenStreetMap elements are nodes, ways and relations, each numbered within its own kind:
+# "way/123" says which one, a bare number would not.
+OSM_ID = re.compile(r"^(node|way|relation)/[1-9][0-9]{0,14}$")
+validate_osm_id = RegexValidator(
+    OSM_ID,
+    _("An OpenStreetMap element is node/, way/ or relation/ followed by its number."),
+    code="invalid_osm_id",
+)
+
+
+class PlaceQuerySet(DiaryQuerySet):
+    def published(self):
+        """Places that published content names: a visit's place or a headquarters."""
+        from .directory import Organisation
+        from .mission import Visit
+
+        return self.filter(
+            Exists(Visit.objects.published().filter(place=OuterRef("pk")))
+            | Exists(Organisation.objects.published().filter(headquarters=OuterRef("pk")))
+        )
+
+
+class Place(DiaryModel):
+    name = models.CharField(_("name"), max_length=200)
+    native_name = models.CharField(
+        _("name in its own language"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. 相模原キャンパス for JAXA's Sagamihara Campus."),
+    )
+    native_language = models.CharField(
+        _("language of that name"),
+        max_length=10,
+        blank=True,
+        help_text=_("BCP 47 code such as ja, so screen readers pronounce it right."),
+    )
+    address = models.CharField(
+        _("address or locality"),
+        max_length=300,
+        blank=True,
+        help_text=_("As precise as the sources allow: a street address, or a district."),
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=COORDINATE_DIGITS,
+        decimal_places=COORDINATE_PLACES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text=_("Decimal degrees north (WGS 84), −90 to 90."),
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=COORDINATE_DIGITS,
+        decimal_places=COORDINATE_PLACES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text=_("Decimal degrees east (WGS 84), −180 to 180."),
+    )
+    coordinates_source = models.CharField(
+        _("where the coordinates come from"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Public reference data, e.g. “OpenStreetMap way/123” or “Wikidata Q193455”, "
+            "and how precise they are (“city centre”)."
+        ),
+    )
+    wikidata_id = models.CharField(
+        _("Wikidata item"), max_length=13, blank=True, validators=[validate_wikidata_id]
+    )
+    osm_id = models.CharField(
+        _("OpenStreetMap element"),
+        max_length=25,
+        blank=True,
+        validators=[validate_osm_id],
+        help_text=_("node/…, way/… or relation/…"),
+    )
+
+    objects = PlaceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "city"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="place_coordinates_in_range_and_paired",
+                violation_error_message=_(
+                    "Give both latitude (−90 to 90) and longitude (−180 to 180), or neither."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        """'Tsukuba Space Center, Tsukuba': the site and the city, as far as they are known."""
+        if self.city and self.city != self.name:
+            return f"{self.name}, {self.city}"
+        return self.name
+
+    @property
+    def has_coordinates(self):
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def osm_url(self):
+        """The place on openstreetmap.org: its element when known, else its coordinates."""
+        if self.osm_id:
+            return f"https://www.openstreetmap.org/{self.osm_id}"
+        if self.has_coordinates:
+            return (
+                "https://www.openstreetmap.org/"
+                f"?mlat={self.latitude}&mlon={self.longitude}#map=16/{self.latitude}/{self.longitude}"
+            )
+        return ""
+
+    @property
+    def wikidata_url(self):
+        return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
+
+    def clean(self):
+        super().clean()
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "longitude" if self.longitude is None else "latitude"
+            raise ValidationError(
+                {missing: _("Give both latitude and longitude, or neither.")},
+                code="coordinates_unpaired",
+            )
