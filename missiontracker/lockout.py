@@ -1,6 +1,8 @@
 """The page a staff member sees when django-axes has locked their sign-in."""
 
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.shortcuts import render
 
 
@@ -27,3 +29,22 @@ def client_ip(request):
         if hops:
             return hops[-1]
     return request.META.get("REMOTE_ADDR")
+
+
+def client_username(request, credentials=None):
+    """
+    The username sign-in failures are counted against (AXES_USERNAME_CALLABLE).
+
+    django-axes stores it as given in varchar(255) columns: anyone could post a longer one
+    (Django's sign-in form does not bound it), and PostgreSQL would refuse the write with a
+    500. Normalised as Django normalises usernames (NFKC, AbstractBaseUser.normalize_username)
+    so the lock counts what the sign-in checks, then cut to the column's length: a username
+    that long belongs to no account, so two of them sharing a lock harms no one. NUL, which
+    PostgreSQL refuses in text, is dropped for the same reason.
+    """
+    source = credentials if credentials else getattr(request, "data", request.POST)
+    username = source.get(settings.AXES_USERNAME_FORM_FIELD)
+    if username is None:
+        return None
+    username = AbstractBaseUser.normalize_username(str(username)).replace("\x00", "")
+    return username[: AccessAttempt._meta.get_field("username").max_length]

@@ -62,8 +62,6 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "simple_history",
-    # Country names in every language the site speaks (Place.country).
-    "django_countries",
     "diary",
 ]
 
@@ -148,6 +146,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", d
 # usernames. Behind the proxy the address is the client's, read from X-Forwarded-For.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "missiontracker.lockout.client_ip"
+# Bounded and normalised before django-axes stores it (an over-long one was a 500 on PostgreSQL).
+AXES_USERNAME_CALLABLE = "missiontracker.lockout.client_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "missiontracker.lockout.locked_out"
 
@@ -198,6 +198,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Where a sign-in lands when its `next` is missing or unsafe (Django refuses off-site ones):
+# the admin, not Django's default /accounts/profile/, which does not exist here.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Deployment security --------------------------------------------------------------------
 # Every switch is off or lax by default so `make run` works over plain http; .env.example

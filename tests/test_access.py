@@ -126,6 +126,20 @@ def test_a_non_staff_user_with_a_session_is_sent_to_sign_in(client, django_user_
     assert response["Location"].startswith(LOGIN)
 
 
+@pytest.mark.parametrize("role", [EDITOR, VIEWER])
+def test_staff_who_may_view_missions_preview_drafts_on_the_public_site(
+    client, django_user_model, draft_world, role
+):
+    # The preview rule is the admin's: whoever may view missions there sees drafts here,
+    # marked as drafts. (Staff status alone does not: tests/hostile/test_red_team.py.)
+    client.force_login(staff_member(django_user_model, "reader", role))
+    response = client.get(reverse("diary:mission", args=["secret-mission"]))
+    assert response.status_code == 200
+    assert "Secret visit" in response.content.decode()
+    assert 'class="draft-banner"' in response.content.decode()
+    assert client.get(reverse("diary:agreement", args=["secret-agreement"])).status_code == 200
+
+
 # --- Brute-force lockout -------------------------------------------------------------------
 
 

@@ -70,10 +70,19 @@ class DiaryQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """
-        The one visibility rule of every page and export: staff preview drafts, everyone
-        else sees what published missions show.
+        The one visibility rule of every page and export: staff who may view missions in
+        the admin (superusers, Editors, Viewers) preview drafts, everyone else sees what
+        published missions show. Staff status alone only opens the admin's door: a staff
+        account kept for users or the lockout log sees no draft there, so none here either.
         """
-        return self.all() if user.is_staff else self.published()
+        return self.all() if may_preview_drafts(user) else self.published()
+
+
+def may_preview_drafts(user):
+    """Whether `user` sees drafts on the public site: what the admin would show them."""
+    # is_staff first: anonymous readers and members need no permission lookup. has_perm
+    # caches the user's permissions on the user object, so a page asks the database once.
+    return user.is_staff and user.has_perm("diary.view_mission")
 
 
 class DiaryModel(models.Model):
