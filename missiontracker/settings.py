@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "simple_history",
+    # Country names in every language the site speaks (Place.country).
+    "django_countries",
     "diary",
 ]
 
