@@ -104,6 +104,7 @@ class Migration(migrations.Migration):
                     name="search_vector",
                     field=models.GeneratedField(
                         db_persist=True,
+                        serialize=False,
                         expression=diary.models.search_vector.StoredSearchVector(
                             "title", "summary"
                         ),
@@ -115,6 +116,7 @@ class Migration(migrations.Migration):
                     name="search_vector",
                     field=models.GeneratedField(
                         db_persist=True,
+                        serialize=False,
                         expression=diary.models.search_vector.StoredSearchVector(
                             "title", "summary", "host_country"
                         ),
@@ -126,6 +128,7 @@ class Migration(migrations.Migration):
                     name="search_vector",
                     field=models.GeneratedField(
                         db_persist=True,
+                        serialize=False,
                         expression=diary.models.search_vector.StoredSearchVector(
                             "name", "short_name", "native_name", "country"
                         ),
@@ -137,6 +140,7 @@ class Migration(migrations.Migration):
                     name="search_vector",
                     field=models.GeneratedField(
                         db_persist=True,
+                        serialize=False,
                         expression=diary.models.search_vector.StoredSearchVector("name", "role"),
                         output_field=django.contrib.postgres.search.SearchVectorField(null=True),
                     ),
@@ -146,6 +150,7 @@ class Migration(migrations.Migration):
                     name="search_vector",
                     field=models.GeneratedField(
                         db_persist=True,
+                        serialize=False,
                         expression=diary.models.search_vector.StoredSearchVector(
                             "title", "summary", "body", "site_name", "city"
                         ),

@@ -46,6 +46,9 @@ def search_vector_field(name, *others):
         expression=StoredSearchVector(name, *others),
         output_field=SearchVectorField(null=True),
         db_persist=True,
+        # Derived data: not part of exports, fixtures or dumpdata (the importing database
+        # computes its own).
+        serialize=False,
     )
 
 
