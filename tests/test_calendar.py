@@ -248,7 +248,7 @@ def reference_calendar(mission, absolute_url):
     visits = (
         Visit.objects.filter(mission=mission, day__isnull=False)
         .order_by(*Visit._meta.ordering, "uuid")
-        .select_related("mission", "day")
+        .select_related("mission", "day", "place")
         .prefetch_related("organisations", "people__organisation")
     )
     for visit in visits:
@@ -265,9 +265,14 @@ def reference_calendar(mission, absolute_url):
             url=absolute_url(visit.get_absolute_url()),
         )
         event.add("SUMMARY", vText(visit.title))
-        location = ", ".join(part for part in (visit.site_name, visit.city) if part)
+        if visit.place is not None:
+            location = str(visit.place)
+        else:
+            location = ", ".join(part for part in (visit.site_name, visit.city) if part)
         if location:
             event.add("LOCATION", vText(location))
+        if visit.place is not None and visit.place.latitude is not None:
+            event.add("GEO", (float(visit.place.latitude), float(visit.place.longitude)))
         paragraphs = [visit.summary] if visit.summary else []
         organisations = list(visit.organisations.all())
         if organisations:

@@ -46,6 +46,8 @@ def feed_stamp(mission):
 
 
 def visit_location(visit):
+    if visit.place is not None:
+        return str(visit.place)
     return ", ".join(part for part in (visit.site_name, visit.city) if part)
 
 
@@ -79,6 +81,9 @@ def visit_event(visit, stamp, url, organisations=(), people=()):
     location = visit_location(visit)
     if location:
         event.add("LOCATION", vText(location))
+    if visit.place is not None and visit.place.has_coordinates:
+        # GEO (RFC 5545 §3.8.1.6): latitude;longitude, decimal degrees.
+        event.add("GEO", (float(visit.place.latitude), float(visit.place.longitude)))
     description = visit_description(visit, organisations, people)
     if description:
         event.add("DESCRIPTION", vText(description))
@@ -94,7 +99,9 @@ def calendar_texts(mission):
 
 
 def dated_visits(mission):
-    return Visit.objects.filter(mission=mission, day__isnull=False).select_related("mission", "day")
+    return Visit.objects.filter(mission=mission, day__isnull=False).select_related(
+        "mission", "day", "place"
+    )
 
 
 def mission_calendar(mission, absolute_url):

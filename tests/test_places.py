@@ -1,0 +1,261 @@
+"""Places (issue 14): the model, the route map, the places on pages and in every export."""
+
+import importlib
+import io
+import json
+import re
+
+import geojson
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from icalendar import Calendar
+from lxml import etree
+
+from diary import maps
+from diary.models import Organisation, Place, Visit
+
+from .factories import make_day, make_mission, make_place, make_visit
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def route_svg(html):
+    """The inline <svg class="route-map"> of a page, parsed."""
+    match = re.search(r'<svg class="route-map".*?</svg>', html, re.S)
+    assert match, "no route map on the page"
+    return etree.fromstring(match.group(0).encode())
+
+
+# --- The model -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("latitude", "90.5"),
+        ("longitude", "-180.1"),
+        ("wikidata_id", "Q0"),
+        ("wikidata_id", "193455"),
+        ("osm_id", "12345"),
+        ("osm_id", "area/12"),
+        ("country", "XX"),
+    ],
+)
+def test_bad_place_data_is_refused_naming_the_field(db, field, value):
+    place = Place(**{"name": "Somewhere", "latitude": "35", "longitude": "139", field: value})
+    with pytest.raises(ValidationError) as refused:
+        place.full_clean()
+    assert field in refused.value.message_dict
+
+
+def test_a_latitude_without_longitude_is_refused(db):
+    with pytest.raises(ValidationError) as refused:
+        Place(name="Half a point", latitude="35").full_clean()
+    assert "longitude" in refused.value.message_dict
+
+
+def test_good_identifiers_are_accepted(db):
+    Place(
+        name="Somewhere",
+        latitude="-33.9",
+        longitude="151.2",
+        wikidata_id="Q42",
+        osm_id="way/123456",
+        country="AU",
+    ).full_clean()
+
+
+def test_osm_link_uses_the_element_or_else_the_coordinates(db):
+    assert make_place(osm_id="node/42").osm_url == "https://www.openstreetmap.org/node/42"
+    url = make_place(latitude="35.5", longitude="139.25").osm_url
+    assert url.startswith("https://www.openstreetmap.org/?mlat=35.5") and "mlon=139.25" in url
+
+
+def test_free_text_sites_become_places_without_loss(db):
+    """Migration 0012: one place per distinct (site, city), every visit linked to its own."""
+    mission = make_mission()
+    first = make_visit(mission, site_name="Tsukuba Space Center", city="Tsukuba")
+    again = make_visit(mission, site_name="Tsukuba Space Center", city="Tsukuba")
+    city_only = make_visit(mission, city="Sagamihara")
+    nowhere = make_visit(mission)
+    migration = importlib.import_module("diary.migrations.0012_places")
+    migration.places_from_free_text(apps, None)
+    migration.places_from_free_text(apps, None)  # again: nothing doubled
+    for visit in (first, again, city_only, nowhere):
+        visit.refresh_from_db()
+    assert first.place == again.place
+    assert (first.place.name, first.place.city) == ("Tsukuba Space Center", "Tsukuba")
+    assert (city_only.place.name, city_only.place.city) == ("Sagamihara", "Sagamihara")
+    assert nowhere.place is None
+    assert Place.objects.count() == 2
+
+
+# --- The demo's map --------------------------------------------------------------------------
+
+
+def test_demo_itinerary_maps_tokyo_and_sagamihara_with_numbered_and_undated_markers(demo, client):
+    html = client.get(demo.get_absolute_url()).content.decode()
+    svg = route_svg(html)
+    numbers = [text.text for text in svg.iterfind(f".//{SVG}g[@class='map-marker']/{SVG}text")]
+    assert numbers == ["2", "1"] or sorted(numbers) == ["1", "2"]
+    assert len(svg.findall(f".//{SVG}path[@class='map-marker-undated']")) == 3
+    assert svg.find(f"{SVG}polyline[@class='map-route']") is not None
+    assert svg.find(f"{SVG}title").text and svg.find(f"{SVG}desc").text
+    assert svg.get("role") == "img"
+    labels = [
+        t.text for t in svg.iterfind(f".//{SVG}text[@class]") if "map-label" in t.get("class")
+    ]
+    assert "JAXA Sagamihara Campus" in labels
+    assert len(svg.findall(f".//{SVG}path[@class='map-land']")) >= 1  # Japan's outline
+    # The view is Tokyo and Sagamihara, not the world: a few tens of kilometres across.
+    west, _south, east, _north = maps.View.around([(139.395, 35.558), (139.801, 35.71)]).bounds
+    assert 139 < west < 139.395 and 139.801 < east < 140.3
+    # The accessible list beside it, the dated stops in order.
+    places = html[html.index('class="place-list"') :]
+    assert places.index("ispace Tokyo Mission Control room") < places.index("JAXA Sagamihara")
+    assert "Visited, day not stated" in places and "NTT headquarters" in places
+
+
+def test_the_map_obeys_the_strict_csp(demo, client):
+    svg = re.search(
+        r'<svg class="route-map".*?</svg>',
+        client.get(demo.get_absolute_url()).content.decode(),
+        re.S,
+    ).group(0)
+    assert "style=" not in svg and "<style" not in svg and "<script" not in svg
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # nothing fetched
+
+
+def test_labels_never_overlap(db):
+    """Greedy placement: with crowded places, the labels drawn do not overlap each other."""
+    mission = make_mission()
+    day = make_day(mission)
+    for i in range(40):
+        make_visit(
+            mission,
+            day=day,
+            place=make_place(
+                name=f"Crowded place {i}",
+                latitude=f"{35.6 + (i % 7) * 0.01:.4f}",
+                longitude=f"{139.7 + (i // 7) * 0.01:.4f}",
+            ),
+        )
+    route = maps.route_map(Visit.objects.filter(mission=mission).select_related("place", "day"))
+    boxes = []
+    for stop in route.stops:
+        if stop.label:
+            x, baseline, anchor = stop.label
+            width = len(maps._label_text(stop)) * maps.LABEL_CHAR_WIDTH
+            left = {"start": x, "end": x - width, "middle": x - width / 2}[anchor]
+            boxes.append((left, baseline - maps.LABEL_FONT, left + width, baseline))
+    assert boxes
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not maps._overlaps(a, b)
+
+
+def test_topojson_decoding_sums_deltas_and_scales():
+    topology = {
+        "transform": {"scale": [0.5, 2], "translate": [10, 20]},
+        "arcs": [[[0, 0], [2, 0], [0, 1]], [[2, 1], [-2, -1]]],
+    }
+    arcs = maps.decode_arcs(topology)
+    assert arcs[0] == [(10, 20), (11, 20), (11, 22)]
+    assert maps.ring_points([0, 1], arcs) == [(10, 20), (11, 20), (11, 22), (10, 20)]
+    assert maps.ring_points([~1], arcs) == [(10, 20), (11, 22)]  # ~i: arc i reversed
+
+
+def test_the_vendored_outlines_contain_japan():
+    japan = [c for c in maps.countries("50m") if c.id == "392"]
+    assert japan and japan[0].bbox[0] < 139.7 < japan[0].bbox[2]
+
+
+def test_map_of_200_places_costs_the_same_queries_as_of_two(db, client):
+    """The mission page's queries do not grow with its places (bench/map_speed.py times it)."""
+
+    def page_queries(count):
+        mission = make_mission()
+        days = [make_day(mission, date=mission.start_date.replace(day=10 + i)) for i in range(5)]
+        for i in range(count):
+            make_visit(
+                mission,
+                day=days[i % 5] if i % 4 else None,
+                place=make_place(
+                    latitude=f"{-40 + (i * 7) % 100}",
+                    longitude=f"{-120 + (i * 13) % 260}",
+                    country="FR",
+                ),
+            )
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(mission.get_absolute_url())
+        assert response.status_code == 200 and b"route-map" in response.content
+        return len(queries)
+
+    assert page_queries(200) == page_queries(2)
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def test_visit_page_gives_the_place_coordinates_and_an_openstreetmap_link(demo, client):
+    visit = Visit.objects.get(place__name="JAXA Sagamihara Campus")
+    html = client.get(visit.get_absolute_url()).content.decode()
+    assert "JAXA Sagamihara Campus" in html and "35.558" in html and "139.395" in html
+    assert 'href="https://www.openstreetmap.org/?mlat=35.558' in html
+    assert "<iframe" not in html
+
+
+def test_day_page_shows_that_days_places(demo, client):
+    visit = Visit.objects.get(place__name="JAXA Sagamihara Campus")
+    html = client.get(visit.day.get_absolute_url()).content.decode()
+    svg = route_svg(html)
+    assert [t.text for t in svg.iterfind(f".//{SVG}g[@class='map-marker']/{SVG}text")] == ["1"]
+    assert "ispace Tokyo Mission Control room" not in html[html.index('id="places"') :]
+
+
+def test_organisations_have_their_headquarters(demo):
+    assert Organisation.objects.get(short_name="NTT").headquarters.name == "NTT headquarters"
+
+
+# --- Exports ---------------------------------------------------------------------------------
+
+
+def test_places_geojson_is_valid_rfc_7946(demo, client):
+    response = client.get("/missions/japan-2024/places.geojson")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    collection = geojson.loads(response.content)
+    assert isinstance(collection, geojson.FeatureCollection)
+    assert collection.is_valid, collection.errors()
+    by_name = {f["properties"]["name"]: f for f in collection["features"]}
+    # [longitude, latitude], in that order (RFC 7946 §3.1.1).
+    assert by_name["JAXA Sagamihara Campus"]["geometry"]["coordinates"] == [139.395, 35.558]
+    assert by_name["JAXA Sagamihara Campus"]["properties"]["stops"] == [2]
+    assert by_name["NTT headquarters"]["properties"]["stops"] == []
+    assert len(collection["features"]) == 5
+
+
+def test_calendar_carries_geo_and_location_for_visits_with_a_place(demo, client):
+    calendar = Calendar.from_ical(client.get("/missions/japan-2024.ics").content)
+    events = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+    jaxa = next(e for title, e in events.items() if title.startswith("Tansa X"))
+    assert (jaxa["GEO"].latitude, jaxa["GEO"].longitude) == (35.558, 139.395)
+    assert str(jaxa["LOCATION"]) == "JAXA Sagamihara Campus, Sagamihara"
+
+
+def test_schedule_rooms_are_the_places(demo, client):
+    schedule = json.loads(client.get("/missions/japan-2024/schedule.json").content)
+    rooms = json.dumps(schedule["schedule"]["conference"]["rooms"], ensure_ascii=False)
+    assert "JAXA Sagamihara Campus, Sagamihara" in rooms
+
+
+def test_mission_fixture_carries_its_places(demo, tmp_path):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("export_mission", "japan-2024", stdout=out, stderr=io.StringIO())
+    records = json.loads(out.getvalue())
+    assert [r["model"] for r in records][:5] == ["diary.place"] * 5
