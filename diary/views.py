@@ -217,6 +217,12 @@ def agreement_detail(request, slug):
     context = {
         "agreement": agreement,
         "mission": agreement.mission,
+        "status": status,
+        "status_label": Agreement.Status(status).label if status else "",
+        "status_basis": basis,
+        "signatories": list(agreement.signatories.all()),
+        "texts": list(agreement.texts.all()),
+        "chain": [(label, related[name]) for name, label in labels.items() if related[name]],
         "implements": related["implements"],
         "implementations": related["implementations"],
     }
