@@ -46,3 +46,18 @@ def test_every_old_kind_becomes_the_kind_record_of_its_code():
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+def test_staff_roles_cover_kinds_signatories_and_texts():
+    from django.contrib.auth.models import Group
+
+    def codenames(role):
+        return set(Group.objects.get(name=role).permissions.values_list("codename", flat=True))
+
+    models = ["agreementkind", "signatory", "agreementtext"]
+    editor = {f"{action}_{m}" for m in models for action in ("add", "change", "delete", "view")}
+    assert editor <= codenames("Editor")
+    viewer = codenames("Viewer")
+    assert {f"view_{m}" for m in models} <= viewer
+    assert not any(code.startswith(("add_", "change_", "delete_")) for code in viewer)
