@@ -1,7 +1,10 @@
 """Staff editing of the diary, the Django way: lists, search, filters, inlines."""
 
+import calendar
+import datetime
 import hashlib
 import json
+import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,11 +15,14 @@ from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import Count, F
-from django.http import Http404
+from django.db.models import Count, F, Prefetch, Q
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.cache import add_never_cache_headers
+from django.utils.dates import MONTHS
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
@@ -31,6 +37,7 @@ from .models import (
     Mission,
     Organisation,
     Person,
+    Place,
     Signatory,
     Source,
     Visit,
@@ -188,12 +195,91 @@ class RecordStateForm(forms.ModelForm):
             )
 
 
+MONTH_NUMBERS = {}
+
+
+def month_number(word):
+    """1–12 for a month's name or its first three letters, in English or the active
+    language; None otherwise."""
+    word = word.lower().rstrip(".")
+    names = {}
+    for number, name in MONTHS.items():
+        for spelling in {str(name).lower(), calendar.month_name[number].lower()}:
+            names[spelling] = number
+            names[spelling[:3]] = number
+    return names.get(word)
+
+
+DAY_NUMBER = re.compile(r"^(?:day|jour)\s*(\d{1,3})$", re.IGNORECASE)
+ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+DAY_MONTH = re.compile(r"^(\d{1,2})\s+([^\W\d]+)\.?(?:\s+(\d{4}))?$")
+MONTH_DAY = re.compile(r"^([^\W\d]+)\.?\s+(\d{1,2})(?:,?\s+(\d{4}))?$")
+
+
+def date_query(term):
+    """A filter on Day for a date typed as staff type them, or None if the term is not one."""
+    if match := DAY_NUMBER.match(term):
+        offset = int(match[1]) - 1
+        if offset < 0:
+            return None
+        return Q(date=F("mission__start_date") + datetime.timedelta(days=offset))
+    if match := ISO_DATE.match(term):
+        try:
+            return Q(date=datetime.date(int(match[1]), int(match[2]), int(match[3])))
+        except ValueError:
+            return None
+    if term.isdigit() and 1 <= int(term) <= 31:
+        return Q(date__day=int(term))
+    for pattern, day_group, month_group in ((DAY_MONTH, 1, 2), (MONTH_DAY, 2, 1)):
+        if match := pattern.match(term):
+            month = month_number(match[month_group])
+            day = int(match[day_group])
+            if month is None or not 1 <= day <= 31:
+                return None
+            query = Q(date__month=month, date__day=day)
+            if match[3]:
+                query &= Q(date__year=int(match[3]))
+            return query
+    return None
+
+
 def valid_pk_or_404(model, value):
     """The primary key in an address, or 404 when it cannot be one (``…/abc/history/``)."""
     try:
         return model._meta.pk.to_python(unquote(value))
     except ValidationError:
         raise Http404(f"“{value}” is not a valid id.") from None
+
+
+def collapse_history(instance, mark):
+    """
+    Fold the versions written since `mark` (the newest version id before the save, or None)
+    into the last of them: one entry per save. The last one holds the final fields and links;
+    it takes the first one's type, so an addition reads "Created".
+    """
+    history = getattr(instance, "history", None)
+    if history is None or instance.pk is None:
+        return
+    written = history.order_by("history_id")
+    if mark is not None:
+        written = written.filter(history_id__gt=mark)
+    written = list(written.only("history_id", "history_type"))
+    if len(written) < 2:
+        return
+    *folded, last = written
+    history_model = type(last)
+    if last.history_type != folded[0].history_type:
+        history_model.objects.filter(history_id=last.history_id).update(
+            history_type=folded[0].history_type
+        )
+    ids = [version.history_id for version in folded]
+    # The folded versions' link rows (simple-history's m2m history tables point at their
+    # version without a database constraint, so they are removed here).
+    for relation in history_model._meta.related_objects:
+        relation.related_model._default_manager.filter(
+            **{f"{relation.field.name}__in": ids}
+        ).delete()
+    history_model.objects.filter(history_id__in=ids).delete()
 
 
 class DiaryAdmin(SimpleHistoryAdmin):
@@ -271,6 +357,59 @@ class DiaryAdmin(SimpleHistoryAdmin):
             return None
         return super().response_action(request, queryset)
 
+    # --- One history entry per save -------------------------------------------------------
+    # simple-history writes a version when the record is saved, then one more for every
+    # many-to-many field the form sets (its m2m_changed handler): an "add visit" with
+    # organisations and people left three versions. After the form's links are saved, the
+    # versions this save wrote are folded into its last one (which holds the final links)
+    # carrying the first one's type ("Created" for an addition).
+
+    def save_model(self, request, obj, form, change):
+        newest = obj.history.order_by("-history_id").first() if obj.pk is not None else None
+        form.diary_history_mark = newest.history_id if newest is not None else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        collapse_history(form.instance, getattr(form, "diary_history_mark", None))
+
+    # --- Preview: a draft's public page, as the public will see it once published ---------
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="{}_{}_preview".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id):
+        obj = self.get_object(request, str(valid_pk_or_404(self.model, object_id)))
+        if obj is None:
+            raise Http404(f"No {self.model._meta.verbose_name} with id “{object_id}”.")
+        if not self.has_view_permission(request, obj) or not hasattr(obj, "get_absolute_url"):
+            raise PermissionDenied
+        # Never cached: the public page of a draft is shown to staff only, with its banner.
+        response = HttpResponseRedirect(obj.get_absolute_url())
+        add_never_cache_headers(response)
+        return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None and self.has_view_permission(request, obj):
+            context.setdefault("draft_preview_url", self.draft_preview_url(obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def draft_preview_url(self, obj):
+        """The preview address of a record whose mission is a draft, else None."""
+        mission = obj if isinstance(obj, Mission) else getattr(obj, "mission", None)
+        if mission is None or mission.is_published or not hasattr(obj, "get_absolute_url"):
+            return None
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return reverse("admin:{}_{}_preview".format(*info), args=[obj.pk])
+
     def history_view(self, request, object_id, extra_context=None):
         valid_pk_or_404(self.model, object_id)
         return super().history_view(request, object_id, extra_context)
@@ -308,40 +447,57 @@ class DiaryAdmin(SimpleHistoryAdmin):
             return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class DayInline(admin.TabularInline):
-    model = Day
-    form = RecordStateForm  # a day edited on its own page meanwhile is not written back
-    extra = 0
-    show_change_link = True
-
-    def get_fields(self, request, obj=None):
-        if obj is not None and self.has_change_permission(request, obj):
-            return ["date", "title", RECORD_STATE]
-        return ["date", "title"]
+VISIT_ORDER = (F("starts_at").asc(nulls_last=True), "position", "title", "pk")
 
 
-def visit_links(visits, add_url, add_label):
+def visit_rows(visits):
+    return visits.order_by(*VISIT_ORDER).only(
+        "pk", "title", "starts_at", "site_name", "city", "day_id", "mission_id"
+    )
+
+
+def add_visit_url(mission_id, day_id=None):
+    query = {"mission": mission_id}
+    if day_id is not None:
+        query["day"] = day_id
+    return reverse("admin:diary_visit_add") + "?" + urlencode(query)
+
+
+def day_label(day, mission):
+    """ "Day 3 — Wed 12 June 2024 — title": how staff find and read a day."""
+    number = (day.date - mission.start_date).days + 1
+    label = gettext("Day %(number)s — %(date)s") % {
+        "number": number,
+        "date": date_format(day.date, "D j F Y"),
+    }
+    return f"{label} — {day.title}" if day.title else label
+
+
+def itinerary_context(request, mission):
     """
-    An ordered list of visits, each linking to its own change form, and a link to add one.
+    The mission's days in order, each with its visits (title, time, place) and a link to add
+    a visit to that day, then its undated visits: three queries however long the mission.
 
-    Visits are edited on their own page, not inline: a mission's day can hold hundreds of
-    visits, and a form with one inline per visit outgrows any sensible limit on posted fields
+    Lists of links, not inlines: a mission's day can hold hundreds of visits, and a form
+    with one inline per visit outgrows any sensible limit on posted fields
     (DATA_UPLOAD_MAX_NUMBER_FIELDS) long before that.
     """
-    items = format_html_join(
-        "",
-        '<li><a href="{}">{}</a>{}</li>',
-        (
-            (
-                reverse("admin:diary_visit_change", args=[visit.pk]),
-                visit.title,
-                f" — {visit.starts_at:%H:%M}" if visit.starts_at else "",
-            )
-            for visit in visits
-        ),
+    days = list(
+        mission.days.order_by("date").prefetch_related(
+            Prefetch("visits", queryset=visit_rows(Visit.objects.all()))
+        )
     )
-    listing = format_html("<ol>{}</ol>", items) if items else format_html("<p>{}</p>", _("None."))
-    return format_html('{}<p><a class="addlink" href="{}">{}</a></p>', listing, add_url, add_label)
+    for day in days:
+        day.staff_label = day_label(day, mission)
+        day.add_visit_url = add_visit_url(mission.pk, day.pk)
+    return {
+        "itinerary_days": days,
+        "itinerary_undated": list(visit_rows(mission.visits.filter(day__isnull=True))),
+        "add_undated_visit_url": add_visit_url(mission.pk),
+        "add_day_url": reverse("admin:diary_day_add") + "?" + urlencode({"mission": mission.pk}),
+        "can_add_visit": request.user.has_perm("diary.add_visit"),
+        "can_add_day": request.user.has_perm("diary.add_day"),
+    }
 
 
 @admin.register(Mission)
@@ -352,22 +508,11 @@ class MissionAdmin(DiaryAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["lead_organisation", "delegation", "sources"]
     date_hierarchy = "start_date"
-    inlines = [DayInline]
-    readonly_fields = ["undated_visits"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "summary"]}),
         (_("Where and when"), {"fields": ["host_country", "timezone", "start_date", "end_date"]}),
         (_("Who and why we know"), {"fields": ["lead_organisation", "delegation", "sources"]}),
-        (_("Visits with no recorded date"), {"fields": ["undated_visits"]}),
     ]
-
-    @admin.display(description=_("visits with no recorded date"))
-    def undated_visits(self, obj):
-        if obj.pk is None:
-            return _("Save the mission first, then add its visits.")
-        visits = obj.visits.filter(day__isnull=True).order_by("position", "title", "pk")
-        add_url = reverse("admin:diary_visit_add") + "?" + urlencode({"mission": obj.pk})
-        return visit_links(visits, add_url, _("Add a visit with no recorded date"))
 
     actions = ["export_fixture"]
     # Explicit, with the id last: the day count's GROUP BY drops Meta.ordering, and lists and
@@ -416,6 +561,11 @@ class MissionAdmin(DiaryAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context.update(itinerary_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
@@ -436,34 +586,92 @@ class DayAdmin(DiaryAdmin):
     search_fields = ["title", "summary", "mission__title"]
     autocomplete_fields = ["mission"]
     date_hierarchy = "date"
-    readonly_fields = ["visit_list"]
-    fields = ["mission", "date", "title", "summary", "visit_list"]
+    fields = ["mission", "date", "title", "summary"]
 
-    @admin.display(description=_("visits"))
-    def visit_list(self, obj):
-        if obj.pk is None:
-            return _("Save the day first, then add its visits.")
-        visits = obj.visits.order_by(
-            F("starts_at").asc(nulls_last=True), "position", "title", "pk"
-        ).only("pk", "title", "starts_at")
-        add_url = (
-            reverse("admin:diary_visit_add")
-            + "?"
-            + urlencode({"mission": obj.mission_id, "day": obj.pk})
-        )
-        return visit_links(visits, add_url, _("Add a visit to this day"))
+    def get_queryset(self, request):
+        # The autocomplete's label counts the day from its mission's start.
+        return super().get_queryset(request).select_related("mission")
+
+    def autocomplete_label(self, obj):
+        return day_label(obj, obj.mission)
+
+    def get_search_results(self, request, queryset, search_term):
+        """
+        Days are found by their date as staff type it, as well as by words of their title:
+        `12`, `12 June`, `June 12`, `12 June 2024`, `2024-06-12` or `Day 3`.
+        """
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        dated = date_query(search_term.replace("\x00", "").strip())
+        if dated is not None:
+            found = found | queryset.filter(dated)
+        return found, may_have_duplicates
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context.update(
+                day_visits=list(visit_rows(obj.visits.all())),
+                add_day_visit_url=add_visit_url(obj.mission_id, obj.pk),
+                can_add_visit=request.user.has_perm("diary.add_visit"),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(Visit)
 class VisitAdmin(DiaryAdmin):
-    list_display = ["title", "mission", "day", "starts_at", "site_name", "city"]
+    list_display = ["title", "mission", "day", "starts_at", "place", "site_name", "city"]
     list_filter = ["mission", ("day", admin.EmptyFieldListFilter), "city"]
-    list_select_related = ["mission", "day__mission"]
+    list_select_related = ["mission", "day__mission", "place"]
     # Counting every visit again for "N total" costs more than the page itself at scale.
     show_full_result_count = False
+    # On a phone the save button is on the first screen, beside what is typed first.
+    save_on_top = True
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None or not request.GET.get("day"):
+            return fieldsets
+        # "Add a visit to this day": the day and mission are set by the link, so what is
+        # left to type (title, time, place) comes first, one screen on a phone; the rest
+        # follows.
+        first = ["title", ("starts_at", "ends_at"), "place", ("site_name", "city")]
+        placed = {"title", "starts_at", "ends_at", "place", "site_name", "city"}
+        rest = []
+        for _name, options in fieldsets:
+            for entry in options["fields"]:
+                names = entry if isinstance(entry, tuple | list) else (entry,)
+                if not placed.intersection(names):
+                    rest.append(entry)
+        return [(None, {"fields": first}), (_("Day, mission and details"), {"fields": rest})]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "day" and field is not None:
+            # The chosen day reads as the autocomplete lists it.
+            field.queryset = field.queryset.select_related("mission")
+            field.label_from_instance = lambda day: day_label(day, day.mission)
+        return field
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        mission = obj.mission if obj is not None else None
+        if mission is None:
+            mission_id = request.GET.get("mission", "")
+            if mission_id.isdigit():
+                mission = Mission.objects.filter(pk=mission_id).first()
+        if mission is not None:
+            # Mission-local times: the label says in which zone.
+            for name in ("starts_at", "ends_at"):
+                if name in form.base_fields:
+                    field = form.base_fields[name]
+                    field.label = gettext("%(label)s (%(zone)s time)") % {
+                        "label": field.label,
+                        "zone": mission.timezone,
+                    }
+        return form
+
     search_fields = ["title", "summary", "body", "site_name", "city"]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["mission", "day", "organisations", "people", "sources"]
+    autocomplete_fields = ["mission", "day", "place", "organisations", "people", "sources"]
     fieldsets = [
         (None, {"fields": ["mission", "title", "slug", "summary", "body"]}),
         (
@@ -476,7 +684,7 @@ class VisitAdmin(DiaryAdmin):
                 ),
             },
         ),
-        (_("Where"), {"fields": [("site_name", "city")]}),
+        (_("Where"), {"fields": ["place", ("site_name", "city")]}),
         (_("Who"), {"fields": ["organisations", "people"]}),
         (_("Sources"), {"fields": ["sources"]}),
     ]
@@ -494,7 +702,31 @@ class OrganisationAdmin(DiaryAdmin):
     list_select_related = ["parent"]
     search_fields = ["name", "short_name", "native_name"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["parent"]
+    autocomplete_fields = ["parent", "headquarters"]
+
+
+@admin.register(Place)
+class PlaceAdmin(DiaryAdmin):
+    list_display = ["name", "city", "country", "latitude", "longitude", "coordinates_source"]
+    list_filter = ["country"]
+    search_fields = ["name", "native_name", "address", "city", "wikidata_id", "osm_id"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["name", ("native_name", "native_language"), "address", "city", "country"]},
+        ),
+        (
+            _("Coordinates"),
+            {
+                "fields": [("latitude", "longitude"), "coordinates_source"],
+                "description": _(
+                    "Public reference data about the place (OpenStreetMap, Wikidata), not a "
+                    "fact of any mission: say where they come from and how precise they are."
+                ),
+            },
+        ),
+        (_("Identifiers"), {"fields": [("wikidata_id", "osm_id")]}),
+    ]
 
 
 @admin.register(Person)
@@ -561,11 +793,11 @@ class AgreementAdmin(DiaryAdmin):
     date_hierarchy = "signed_on"
     fieldsets = [
         (None, {"fields": ["mission", "kind", "level", "title", "slug", "summary"]}),
-        (_("Parties and scope"), {"fields": ["parties", "areas", "implements"]}),
+        (_("Parties and scope"), {"fields": ["parties", "areas"]}),
         (
             _("Signature"),
             {
-                "fields": ["signed_on", "signed_day", "signed_at_visit"],
+                "fields": ["signed_on", "signed_day", "signed_at_visit", "signed_at_place"],
                 "description": _("Leave empty what the source does not state."),
             },
         ),

@@ -48,7 +48,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, as "Mission Tracker — staff": diary first, a start page (diary/staff_site.py).
+    "diary.staff_site.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -183,6 +184,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # The server's clock zone; each mission shows its own times in its own zone.
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
+# English dates in the British form the public site uses (12 June 2024, 24-hour times),
+# in the admin too: missiontracker/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["missiontracker.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
