@@ -22,6 +22,10 @@ def related_by_visit(visits, field_name, *select_related):
     {visit id: [related objects]} for one many-to-many field of `visits` (a queryset), each
     list in the related model's own ordering. `select_related` follows the related objects'
     foreign keys (e.g. "organisation" for people).
+
+    Two queries: the links as pairs of ids, in order, then each related record once. A record
+    linked to many visits is one object shared by their lists (records built per link were
+    most of the feed's database time at 15,000 visits: 45,000 objects for 6,000 records).
     """
     field = Visit._meta.get_field(field_name)
     target = field.m2m_reverse_field_name()  # the link table's key to the related model
@@ -29,14 +33,16 @@ def related_by_visit(visits, field_name, *select_related):
         f"-{target}__{name[1:]}" if name.startswith("-") else f"{target}__{name}"
         for name in field.related_model._meta.ordering
     ]
-    links = (
-        field.remote_field.through.objects.filter(visit__in=visits.order_by().values("pk"))
-        .select_related(target, *(f"{target}__{name}" for name in select_related))
-        .order_by(*ordering, "pk")
-    )
+    links = field.remote_field.through.objects.filter(visit__in=visits.order_by().values("pk"))
+    records = field.related_model._default_manager.filter(
+        pk__in=links.values(f"{target}_id")
+    ).select_related(*select_related)
+    by_pk = {record.pk: record for record in records}
     found = defaultdict(list)
-    for link in links:
-        found[link.visit_id].append(getattr(link, target))
+    for visit_id, related_id in links.order_by(*ordering, "pk").values_list(
+        "visit_id", f"{target}_id"
+    ):
+        found[visit_id].append(by_pk[related_id])
     return found
 
 
