@@ -32,7 +32,7 @@ def mission_places_geojson(mission, absolute_url):
                 "properties": {
                     "name": place.name,
                     "city": place.city,
-                    "country": place.country.code or None,
+                    "country": place.country or None,
                     "stops": stop.numbers,
                     "visits": [
                         {

@@ -5,10 +5,11 @@ import uuid
 
 import django.core.validators
 import django.db.models.deletion
-import django_countries.fields
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
+
+import diary.models.place
 
 # Places made from free text get a UUID derived from that text, so migrating the same data on
 # two instances gives the same place the same identity (fixtures match them by UUID).
@@ -96,8 +97,12 @@ class Migration(migrations.Migration):
                 ("city", models.CharField(blank=True, max_length=100, verbose_name="city")),
                 (
                     "country",
-                    django_countries.fields.CountryField(
-                        blank=True, max_length=2, verbose_name="country"
+                    models.CharField(
+                        blank=True,
+                        choices=diary.models.place.country_choices,
+                        help_text="The ISO 3166-1 country, e.g. Japan (JP).",
+                        max_length=2,
+                        verbose_name="country",
                     ),
                 ),
                 (
@@ -134,7 +139,7 @@ class Migration(migrations.Migration):
                     "coordinates_source",
                     models.CharField(
                         blank=True,
-                        help_text="Public reference data, e.g. “OpenStreetMap way/123” or “Wikidata Q193455”, and how precise they are (“city centre”).",
+                        help_text="Public reference data, e.g. “OpenStreetMap way/123” or “Wikidata Q42”, and how precise they are (“city centre”).",
                         max_length=300,
                         verbose_name="where the coordinates come from",
                     ),
@@ -147,7 +152,7 @@ class Migration(migrations.Migration):
                         validators=[
                             django.core.validators.RegexValidator(
                                 "^Q[1-9][0-9]{0,11}$",
-                                "A Wikidata item identifier is Q followed by a number, such as Q193455.",
+                                "A Wikidata item identifier is Q followed by a number, such as Q42.",
                                 code="invalid_wikidata_id",
                             )
                         ],
@@ -247,8 +252,12 @@ class Migration(migrations.Migration):
                 ("city", models.CharField(blank=True, max_length=100, verbose_name="city")),
                 (
                     "country",
-                    django_countries.fields.CountryField(
-                        blank=True, max_length=2, verbose_name="country"
+                    models.CharField(
+                        blank=True,
+                        choices=diary.models.place.country_choices,
+                        help_text="The ISO 3166-1 country, e.g. Japan (JP).",
+                        max_length=2,
+                        verbose_name="country",
                     ),
                 ),
                 (
@@ -285,7 +294,7 @@ class Migration(migrations.Migration):
                     "coordinates_source",
                     models.CharField(
                         blank=True,
-                        help_text="Public reference data, e.g. “OpenStreetMap way/123” or “Wikidata Q193455”, and how precise they are (“city centre”).",
+                        help_text="Public reference data, e.g. “OpenStreetMap way/123” or “Wikidata Q42”, and how precise they are (“city centre”).",
                         max_length=300,
                         verbose_name="where the coordinates come from",
                     ),
@@ -298,7 +307,7 @@ class Migration(migrations.Migration):
                         validators=[
                             django.core.validators.RegexValidator(
                                 "^Q[1-9][0-9]{0,11}$",
-                                "A Wikidata item identifier is Q followed by a number, such as Q193455.",
+                                "A Wikidata item identifier is Q followed by a number, such as Q42.",
                                 code="invalid_wikidata_id",
                             )
                         ],

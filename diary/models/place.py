@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
+from django_countries import countries
 from simple_history.models import HistoricalRecords
 
 from .base import DiaryModel, DiaryQuerySet
@@ -18,7 +18,7 @@ COORDINATE_PLACES = 6
 
 validate_wikidata_id = RegexValidator(
     r"^Q[1-9][0-9]{0,11}$",
-    _("A Wikidata item identifier is Q followed by a number, such as Q193455."),
+    _("A Wikidata item identifier is Q followed by a number, such as Q42."),
     code="invalid_wikidata_id",
 )
 # OpenStreetMap elements are nodes, ways and relations, each numbered within its own kind:
@@ -29,6 +29,16 @@ validate_osm_id = RegexValidator(
     _("An OpenStreetMap element is node/, way/ or relation/ followed by its number."),
     code="invalid_osm_id",
 )
+
+
+def country_choices():
+    """
+    ISO 3166-1 alpha-2 codes with their names in the reader's language (django-countries).
+    A plain two-letter column rather than django-countries' CountryField, whose value is an
+    object: the admin's record_state digests each field's value as JSON, and fixtures carry
+    the code as text either way. A callable, so migrations do not copy the list.
+    """
+    return list(countries)
 
 
 class PlaceQuerySet(DiaryQuerySet):
@@ -64,7 +74,13 @@ class Place(DiaryModel):
         help_text=_("As precise as the sources allow: a street address, or a district."),
     )
     city = models.CharField(_("city"), max_length=100, blank=True)
-    country = CountryField(_("country"), blank=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        choices=country_choices,
+        help_text=_("The ISO 3166-1 country, e.g. Japan (JP)."),
+    )
     latitude = models.DecimalField(
         _("latitude"),
         max_digits=COORDINATE_DIGITS,
@@ -88,7 +104,7 @@ class Place(DiaryModel):
         max_length=300,
         blank=True,
         help_text=_(
-            "Public reference data, e.g. “OpenStreetMap way/123” or “Wikidata Q193455”, "
+            "Public reference data, e.g. “OpenStreetMap way/123” or “Wikidata Q42”, "
             "and how precise they are (“city centre”)."
         ),
     )
