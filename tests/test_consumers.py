@@ -154,7 +154,7 @@ def schedule_events(document):
 
 
 def dated_visits(mission):
-    return Visit.objects.filter(mission=mission, day__isnull=False).select_related("day")
+    return Visit.objects.filter(mission=mission, day__isnull=False).select_related("day", "place")
 
 
 def run(command, **kwargs):
@@ -347,7 +347,11 @@ def expected_events(mission):
     expected = {}
     for visit in dated_visits(mission):
         start = visit.start if visit.start is not None else visit.day.date
-        location = ", ".join(part for part in (visit.site_name, visit.city) if part)
+        # The visit's place when it has one (as the feed's LOCATION says), else the free text.
+        if visit.place is not None:
+            location = str(visit.place)
+        else:
+            location = ", ".join(part for part in (visit.site_name, visit.city) if part)
         expected[one_line_break(visit.title)] = (one_line_break(location), start)
     return expected
 
