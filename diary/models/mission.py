@@ -17,6 +17,7 @@ from .base import (
     BoundedTextField,
     DiaryModel,
     DiaryQuerySet,
+    RemembersStoredValues,
     date_in_range,
     validate_diary_date,
 )
@@ -154,7 +155,10 @@ class DayQuerySet(DiaryQuerySet):
         )
 
 
-class Day(DiaryModel):
+class Day(RemembersStoredValues, DiaryModel):
+    # clean() checks what a day's move would carry along only when its mission changes.
+    stored_fields = ("mission_id",)
+
     mission = models.ForeignKey(
         Mission, verbose_name=_("mission"), on_delete=models.CASCADE, related_name="days"
     )
@@ -208,7 +212,7 @@ class Day(DiaryModel):
                     % {"date": self.date, "start": mission.start_date, "end": mission.end_date}
                 }
             )
-        if mission and self.pk:
+        if mission and self.pk and self.moved("mission_id"):
             self._check_records_stay_with_mission()
 
     def _check_records_stay_with_mission(self):
@@ -243,7 +247,10 @@ class VisitQuerySet(DiaryQuerySet):
         )
 
 
-class Visit(DiaryModel):
+class Visit(RemembersStoredValues, DiaryModel):
+    # clean() checks the agreements signed during a visit only when the visit moves.
+    stored_fields = ("mission_id", "day_id")
+
     mission = models.ForeignKey(
         Mission, verbose_name=_("mission"), on_delete=models.CASCADE, related_name="visits"
     )
@@ -379,7 +386,7 @@ class Visit(DiaryModel):
             errors["ends_at"] = _("A visit cannot end before it starts.")
         if (self.starts_at or self.ends_at) and not self.day_id:
             errors["day"] = _("A time needs a day: set the day or clear the times.")
-        if self.pk and self.mission_id:
+        if self.pk and self.mission_id and self.moved("mission_id", "day_id"):
             self._check_agreements_stay_with_visit(errors)
         if errors:
             raise ValidationError(errors)
