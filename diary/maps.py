@@ -37,8 +37,8 @@ DETAILED_SPAN_DEGREES = 25
 WIDTH, HEIGHT = 640, 480
 MARGIN = 0.15  # of the places' extent, on each side
 MIN_SPAN_DEGREES = 0.6  # about 60 km: Tokyo and Sagamihara with their bay and hills
-MARKER_RADIUS = 11
-LABEL_FONT = 17  # user units; the viewBox shrinks to a 390 px phone by about 0.55
+MARKER_RADIUS = 13
+LABEL_FONT = 20  # user units; the viewBox shrinks to a 390 px phone by about 0.55
 LABEL_CHAR_WIDTH = 0.56 * LABEL_FONT
 LABEL_HEIGHT = LABEL_FONT * 1.2
 LABEL_MAX_CHARS = 28
@@ -335,7 +335,7 @@ def render_svg(route_map, title, description):
             first = str(stop.numbers[0]) + ("+" if len(stop.numbers) > 1 else "")
             out.append(
                 f'<g class="map-marker"><circle cx="{x}" cy="{y}" r="{MARKER_RADIUS}"/>'
-                f'<text x="{x}" y="{stop.y + 5:.1f}">{escape(first)}</text></g>'
+                f'<text x="{x}" y="{stop.y + 6:.1f}">{escape(first)}</text></g>'
             )
         else:
             r = MARKER_RADIUS * 0.8
