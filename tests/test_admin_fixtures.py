@@ -135,11 +135,24 @@ def test_upload_preview_writes_nothing_then_confirm_imports(staff_client, demo, 
     token = preview.context["token"]
     confirmed = staff_client.post(IMPORT_URL, {"confirm": "1", "token": token}, follow=True)
     assert confirmed.redirect_chain[-1][0] == CHANGELIST_URL
-    assert "Fixture imported" in confirmed.content.decode()
+    assert "The file mission.json was imported: 1 visit updated," in confirmed.content.decode()
     assert Visit.objects.get(slug="ispace").title == "ispace — title from the upload"
     # The stored upload is used once.
     again = staff_client.post(IMPORT_URL, {"confirm": "1", "token": token}, follow=True)
     assert "expired" in again.content.decode()
+
+
+def test_upload_preview_names_each_changed_record_with_old_and_new_values(
+    staff_client, demo, tmp_path
+):
+    html = upload(staff_client, edited_demo_fixture(tmp_path)).content.decode()
+    records = html[html.index("Record by record") :]
+    assert "Visit “ispace — title from the upload”" in records
+    assert "updated" in records
+    assert "title:</strong> ispace → ispace — title from the upload" in records.replace(
+        "\n", " "
+    ) or ("title:</strong>" in records and "→ ispace — title from the upload" in records)
+    assert "records are unchanged" in records
 
 
 def test_upload_with_errors_shows_them_and_offers_no_confirm(staff_client, demo, tmp_path):

@@ -44,6 +44,8 @@ IMPORT_PERMISSION = "diary.import_mission"
 SESSION_KEY = "diary_fixture_upload"
 # Where the staging folder is made; None is the system's temporary folder.
 STAGING_PARENT = None
+# The preview names this many created or updated records, each with its changes.
+PREVIEW_RECORDS = 500
 # Previews nobody confirmed are swept away after this long.
 PENDING_LIFETIME_SECONDS = 24 * 60 * 60
 
@@ -186,13 +188,19 @@ def import_view(model_admin, request):
             try:
                 report = import_fixture(content, dry_run=True, user=request.user)
                 pending = _keep_for_confirmation(request, content, report.state_digest)
+                pending["file_name"] = form.cleaned_data["fixture"].name
+                request.session[SESSION_KEY] = pending
             except FixtureImportError as error:
                 context["errors"] = error.messages
             except StagingError as error:
                 context["errors"] = [str(error)]
             else:
+                changed = [r for r in report.records if r.outcome != "unchanged"]
                 context.update(
                     report=report,
+                    changed_records=changed[:PREVIEW_RECORDS],
+                    more_changed=max(0, len(changed) - PREVIEW_RECORDS),
+                    unchanged_total=len(report.records) - len(changed),
                     token=pending["token"],
                     sha256=pending["sha256"],
                     file_name=form.cleaned_data["fixture"].name,
@@ -231,7 +239,9 @@ def _confirm(model_admin, request, context):
         return _refuse(request, context, error.messages)
     _discard_pending(request)
     messages.success(
-        request, _("Fixture imported: %(summary)s.") % {"summary": "; ".join(report.lines())}
+        request,
+        _("The file %(name)s was imported: %(what)s")
+        % {"name": pending.get("file_name") or _("you checked"), "what": report.sentence()},
     )
     return redirect("admin:diary_mission_changelist")
 

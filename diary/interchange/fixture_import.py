@@ -80,6 +80,28 @@ class ImportReport:
     # The stored state of every record the file would create or update, as read before
     # writing; opaque: give it back unchanged as import_fixture(expected_state=...).
     state_digest: str = ""
+    # Per record, in the file's order: what the import does to it (RecordOutcome), so a
+    # preview can say which record changes and how.
+    records: list = field(default_factory=list)
+
+    def sentence(self):
+        """What happened, in one sentence: "3 visits created, 1 day updated, 40 records
+        unchanged." """
+        parts = []
+        for model in EXPORT_ORDER:
+            label = model._meta.label_lower
+            for counter, verb in ((self.created, "created"), (self.updated, "updated")):
+                if counter[label]:
+                    name = (
+                        model._meta.verbose_name
+                        if counter[label] == 1
+                        else model._meta.verbose_name_plural
+                    )
+                    parts.append(f"{counter[label]} {name} {verb}")
+        unchanged = sum(self.unchanged.values())
+        if unchanged:
+            parts.append(f"{unchanged} record{'s' if unchanged != 1 else ''} unchanged")
+        return (", ".join(parts) or "nothing to import") + "."
 
     def rows(self):
         """(model label, verbose plural name, created, updated, unchanged), dependency order."""
@@ -228,10 +250,14 @@ class _Importer:
             label = record.model._meta.label_lower
             if key in self.created:
                 self.report.created[label] += 1
+                outcome = "created"
             elif self.changed_fields.get(key) or self._links_change(key):
                 self.report.updated[label] += 1
+                outcome = "updated"
             else:
                 self.report.unchanged[label] += 1
+                outcome = "unchanged"
+            self.report.records.append(self._outcome(record, outcome))
 
     def _in_dependency_order(self):
         """Models in export order; organisations after the organisation they belong to."""
@@ -380,6 +406,54 @@ class _Importer:
             if to_add or to_remove:
                 self.link_changes[(record.model, record.uuid, name)] = (to_add, to_remove)
                 self.relinked.add(key)
+
+    def _outcome(self, record, outcome):
+        key = (record.model, record.uuid)
+        instance = self.instances[key]
+        changes = []
+        if outcome == "updated":
+            before = self.before[(record.model, instance.pk)]
+            for attname in self.changed_fields.get(key) or ():
+                model_field = _field_by_attname(record.model, attname)
+                changes.append(
+                    (
+                        str(model_field.verbose_name),
+                        self._shown(model_field, before[attname]),
+                        self._shown(model_field, getattr(instance, attname)),
+                    )
+                )
+            for model, uuid, name in self.link_changes:
+                if (model, uuid) == key:
+                    to_add, to_remove = self.link_changes[(model, uuid, name)]
+                    related = record.model._meta.get_field(name).related_model
+                    added = ", ".join(sorted(str(target) for target in to_add))
+                    removed = ", ".join(sorted(self._shown_pk(related, pk) for pk in to_remove))
+                    changes.append(
+                        (
+                            str(record.model._meta.get_field(name).verbose_name),
+                            f"− {removed}" if removed else "",
+                            f"+ {added}" if added else "",
+                        )
+                    )
+        return RecordOutcome(
+            index=record.index,
+            kind=str(record.model._meta.verbose_name),
+            name=str(instance),
+            outcome=outcome,
+            changes=changes,
+        )
+
+    def _shown(self, model_field, value):
+        if value in (None, ""):
+            return "(empty)"
+        if model_field.is_relation:
+            return self._shown_pk(model_field.related_model, value)
+        text = str(value)
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    def _shown_pk(self, model, pk):
+        target = self.loaded.get((model, pk))
+        return str(target) if target is not None else f"#{pk}"
 
     def _links_change(self, key):
         return key in self.relinked
@@ -769,6 +843,24 @@ def _check_constraints(model, instance, using):
                 errors = error.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
+
+
+@dataclass
+class RecordOutcome:
+    """One record of a fixture: what the import does to it. changes: (field, old, new)."""
+
+    index: int
+    kind: str
+    name: str
+    outcome: str  # "created", "updated" or "unchanged"
+    changes: list
+
+
+def _field_by_attname(model, attname):
+    for model_field in model._meta.concrete_fields:
+        if model_field.attname == attname:
+            return model_field
+    return model._meta.get_field(attname)
 
 
 def _snapshot(instance):

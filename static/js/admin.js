@@ -3,7 +3,9 @@
  *
  * Django's autocomplete widgets (Select2) add a search box to each many-to-many picker with
  * no label, which screen readers announce as an unnamed field (axe: "label"). Each box is
- * named after its field's own label once Select2 has drawn it.
+ * named after its field's own label once Select2 has drawn it. The chosen items sit in a
+ * <ul> that also holds the "clear" cross (a <span>), which is not a list a reader can walk
+ * (axe: "list"): it is drawn as plain content.
  */
 (function () {
   "use strict";
@@ -20,6 +22,16 @@
         if (!box.getAttribute("aria-label")) {
           box.setAttribute("aria-label", name);
         }
+      });
+      container.querySelectorAll(".select2-selection__rendered").forEach(function (list) {
+        if (list.tagName === "UL" && list.getAttribute("role") !== "none") {
+          list.setAttribute("role", "none");
+        }
+        Array.prototype.forEach.call(list.children, function (item) {
+          if (item.tagName === "LI" && item.getAttribute("role") !== "none") {
+            item.setAttribute("role", "none");
+          }
+        });
       });
     });
   }
