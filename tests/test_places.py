@@ -259,3 +259,13 @@ def test_mission_fixture_carries_its_places(demo, tmp_path):
     call_command("export_mission", "japan-2024", stdout=out, stderr=io.StringIO())
     records = json.loads(out.getvalue())
     assert [r["model"] for r in records][:5] == ["diary.place"] * 5
+
+
+def test_public_json_gives_each_visit_its_place_with_geojson_coordinates(demo, client):
+    document = json.loads(client.get("/missions/japan-2024.json").content)
+    assert document["schema_version"] == 2
+    places = {v["slug"]: v["place"] for v in document["visits"]}
+    jaxa = next(p for p in places.values() if p and p["name"] == "JAXA Sagamihara Campus")
+    assert jaxa["coordinates"] == [139.395, 35.558]  # [longitude, latitude]
+    assert jaxa["country"] == "JP" and "OpenStreetMap" in jaxa["coordinates_source"]
+    assert sum(place is None for place in places.values()) == 1  # the space event: not stated

@@ -1,5 +1,5 @@
 """
-The public JSON of a published mission, schema version 1 (docs/public-json.md and
+The public JSON of a published mission, schema version 2 (docs/public-json.md and
 docs/public-json.schema.json describe it; change both, and the version, together).
 
 Only published content goes in: the mission must be published, and an agreement it
@@ -14,7 +14,7 @@ from ..models import Agreement, Organisation, Person, Source, Visit
 from .licence import open_data_licence
 from .related import url_maker, uuids_by_visit
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VISIT_LINKS = ("organisations", "people", "sources")
 
 
@@ -64,6 +64,25 @@ def _person(person, absolute):
     }
 
 
+def _place(place):
+    """A place; `coordinates` are GeoJSON's [longitude, latitude] (RFC 7946 §3.1.1) or null."""
+    return {
+        "uuid": str(place.uuid),
+        "name": place.name,
+        "native_name": place.native_name,
+        "native_language": place.native_language,
+        "address": place.address,
+        "city": place.city,
+        "country": place.country,
+        "coordinates": (
+            [float(place.longitude), float(place.latitude)] if place.has_coordinates else None
+        ),
+        "coordinates_source": place.coordinates_source,
+        "wikidata_id": place.wikidata_id,
+        "osm_id": place.osm_id,
+    }
+
+
 def _visit(visit, related, url):
     """`related` maps each many-to-many field to {visit id: sorted UUIDs}."""
     return {
@@ -78,6 +97,7 @@ def _visit(visit, related, url):
         "ends_at": _iso(visit.end),
         "site_name": visit.site_name,
         "city": visit.city,
+        "place": _place(visit.place) if visit.place else None,
         "position": visit.position,
         **{field: by_visit.get(visit.pk, []) for field, by_visit in related.items()},
         "url": url(visit.slug),
@@ -140,7 +160,7 @@ def mission_document(mission, absolute) -> dict:
     # as UUIDs, one query per kind, rather than prefetched as records.
     visit_rows = Visit.objects.filter(mission=mission)
     visits = list(
-        visit_rows.order_by(*Visit._meta.ordering, "uuid").select_related("mission", "day")
+        visit_rows.order_by(*Visit._meta.ordering, "uuid").select_related("mission", "day", "place")
     )
     related, related_ids = {}, {}
     for field in VISIT_LINKS:
