@@ -21,6 +21,7 @@ import uuid
 
 from django.conf import settings
 
+from ..exports.related import related_by_visit, url_maker
 from ..models import Visit
 
 SCHEDULE_SCHEMA = "https://c3voc.de/schedule/schema.json"
@@ -82,7 +83,9 @@ def _day_bounds(date, zone):
     return start, next_start, length
 
 
-def _event(visit, acronym, absolute, day_start, day_length):
+def _event(visit, acronym, urls, related, day_start, day_length):
+    """`urls` makes the absolute URL of a visit or person from its slug; `related` maps
+    "people" and "sources" to {visit id: [records]}."""
     notes = []
     if visit.start is None:
         # Until the day's last minute (day_end), and never past 23:59: on the autumn day of a
@@ -108,7 +111,7 @@ def _event(visit, acronym, absolute, day_start, day_length):
         "duration": duration,
         "room": _room(visit),
         "slug": _event_slug(acronym, visit),
-        "url": absolute(visit.get_absolute_url()),
+        "url": urls["visit"](visit.slug),
         "title": visit.title,
         "subtitle": "",
         "track": None,
@@ -123,13 +126,13 @@ def _event(visit, acronym, absolute, day_start, day_length):
                 "guid": str(person.uuid),
                 "name": person.full_name,
                 "public_name": person.full_name,
-                "url": absolute(person.get_absolute_url()),
+                "url": urls["person"](person.slug),
             }
-            for person in visit.people.all()
+            for person in related["people"].get(visit.pk, ())
         ],
         "links": [
             {"type": "article", "url": source.url, "title": source.title}
-            for source in visit.sources.all()
+            for source in related["sources"].get(visit.pk, ())
             if source.url
         ],
     }
@@ -137,17 +140,27 @@ def _event(visit, acronym, absolute, day_start, day_length):
 
 def mission_schedule(mission, absolute) -> dict:
     zone = mission.zone
+    # A mission's visits may be many (15,000 in bench/exports_15k.py): their people and sources
+    # are read once per link table rather than prefetched per visit, their mission is `mission`
+    # (read through its related manager) and their day one of its few Day objects, and URLs
+    # are reversed once per pattern (diary/exports/related.py).
     visits = (
-        Visit.objects.filter(mission=mission, day__isnull=False)
+        mission.visits.filter(day__isnull=False)
         .order_by(*Visit._meta.ordering, "uuid")
-        .select_related("mission", "day", "place")
-        .prefetch_related("people", "sources")
+        .select_related("place")
     )
+    related = {field: related_by_visit(visits, field) for field in ("people", "sources")}
+    urls = {
+        "visit": url_maker(absolute, "diary:visit", mission_slug=mission.slug),
+        "person": url_maker(absolute, "diary:person"),
+    }
+    recorded_days = {day.date: day for day in mission.days.order_by("date")}
+    days_by_pk = {day.pk: day for day in recorded_days.values()}
     visits_by_day = {}
     for visit in visits:
+        visit.day = days_by_pk[visit.day_id]
         visits_by_day.setdefault(visit.day_id, []).append(visit)
 
-    recorded_days = {day.date: day for day in mission.days.order_by("date")}
     # The mission's calendar; a recorded day outside it (which validation refuses) still
     # widens it, so no visit is ever dropped.
     first = min([mission.start_date, *recorded_days])
@@ -162,7 +175,7 @@ def mission_schedule(mission, absolute) -> dict:
         events_by_room = {}
         day = recorded_days.get(date)
         for visit in visits_by_day.get(day.pk, []) if day else []:
-            event = _event(visit, acronym, absolute, day_start, length)
+            event = _event(visit, acronym, urls, related, day_start, length)
             events_by_room.setdefault(event["room"], []).append(event)
             rooms.setdefault(event["room"], None)
         days.append(
