@@ -140,10 +140,15 @@ def person_detail(request, slug):
 
 @public_page(params=(*filters.PARAMETERS, "page"))
 def agreement_list(request):
-    # One address per selection: any other spelling of it (order, empty or unknown
-    # parameters) is sent to the one the registry's links write, which the cache keeps.
+    # One address per selection: the registry's parameters in another order, twice or empty
+    # are sent to the address its links write, which the cache keeps. Parameters it does not
+    # read (utm_source=…) are ignored: such a request is rendered, never stored.
     canonical = filters.canonical_query(request.GET)
-    if request.META.get("QUERY_STRING", "") != canonical:
+    read = request.GET.copy()
+    for name in list(read):
+        if name not in (*filters.PARAMETERS, "page"):
+            del read[name]
+    if read.urlencode() != canonical:
         return HttpResponsePermanentRedirect(
             f"{request.path}?{canonical}" if canonical else request.path
         )

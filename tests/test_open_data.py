@@ -109,6 +109,12 @@ def test_parameters_in_another_order_are_redirected_to_the_canonical_address(cli
     response = client.get(reverse("diary:agreements") + "?kind=moc&party=jaxa&junk=1")
     assert response.status_code == 301
     assert response["Location"] == "/agreements/?party=jaxa&kind=moc"
+    for query in ("?party=jaxa&party=lsa", "?party=&kind=moc"):
+        assert client.get(reverse("diary:agreements") + query).status_code == 301
+    # A parameter the registry does not read (a newsletter's tag) is ignored, not redirected.
+    tagged = client.get(reverse("diary:agreements") + "?party=jaxa&utm_source=newsletter")
+    assert tagged.status_code == 200
+    assert registry_slugs(tagged) == [MOC, LOI]
     response = client.get(reverse("diary:agreements_csv") + "?kind=moc&party=jaxa")
     assert response["Location"] == "/agreements.csv?party=jaxa&kind=moc"
     assert client.get("/meetings.csv?party=jaxa")["Location"] == "/meetings.csv"
@@ -196,16 +202,17 @@ def test_a_spreadsheet_reads_one_record_per_row_with_one_value_per_cell(client, 
             datetime.date.fromisoformat(row["date"])
 
 
-def test_the_csv_headers_are_version_1(client, demo):
+def test_the_csv_headers_are_version_2(client, demo):
     """The header never changes without a new documented version (docs/open-data.md)."""
     agreements = csv_records(get(client, reverse("diary:agreements_csv")).content)[0]
     meetings = csv_records(get(client, reverse("diary:meetings_csv")).content)[0]
     assert agreements[:4] == ["agreement_uuid", "title", "kind", "kind_name"]
     assert len(agreements) == 28
     assert meetings[:2] == ["visit_uuid", "organisation_uuid"]
-    assert len(meetings) == 16
+    assert len(meetings) == 18
+    assert meetings[8:12] == ["place", "city", "latitude", "longitude"]
     metadata = json.loads(get(client, reverse("diary:agreements_csv_metadata")).content)
-    assert metadata["schema:version"] == "1"
+    assert metadata["schema:version"] == "2"
 
 
 def test_each_csv_links_to_its_metadata_which_names_the_licence(client, demo, settings):
@@ -414,3 +421,16 @@ def test_registry_and_csvs_run_as_many_queries_for_one_agreement_as_for_many(cli
         agreement.parties.add(jaxa)
     assert counts() == few
     assert max(few.values()) <= 10, few
+
+
+def test_meetings_carry_the_coordinates_of_their_places(client, demo):
+    rows = csv_records(get(client, reverse("diary:meetings_csv")).content)
+    header = rows[0]
+    by_place = {row[header.index("place")]: row for row in rows[1:]}
+    jaxa = by_place["JAXA Sagamihara Campus"]
+    assert (jaxa[header.index("latitude")], jaxa[header.index("longitude")]) == (
+        "35.558",
+        "139.395",
+    )
+    event = next(row for row in rows[1:] if row[header.index("visit")].startswith("Space event"))
+    assert event[header.index("latitude")] == "" and event[header.index("longitude")] == ""
