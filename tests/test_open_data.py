@@ -434,3 +434,33 @@ def test_meetings_carry_the_coordinates_of_their_places(client, demo):
     )
     event = next(row for row in rows[1:] if row[header.index("visit")].startswith("Space event"))
     assert event[header.index("latitude")] == "" and event[header.index("longitude")] == ""
+
+
+def test_staff_add_a_signatory_and_a_text_inline_and_the_page_shows_them(client, demo, admin_user):
+    from .browsing import admin_url, read_form
+
+    moc = Agreement.objects.get(slug=MOC)
+    person = factories.make_person(name="Marc Serres")
+    lsa = moc.parties.get(short_name="LSA")
+    client.force_login(admin_user)
+    url = admin_url(Agreement, "change", moc.pk)
+    data = read_form(client.get(url).content.decode(), "agreement_form")
+    data.update(
+        {
+            "signatories-TOTAL_FORMS": ["1"],
+            "signatories-0-person": [str(person.pk)],
+            "signatories-0-capacity": ["CEO"],
+            "signatories-0-on_behalf_of": [str(lsa.pk)],
+            "texts-TOTAL_FORMS": ["1"],
+            "texts-0-language": ["en"],
+            "texts-0-url": ["https://example.org/moc.pdf"],
+            "texts-0-title": ["Memorandum (English)"],
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert moc.signatories.get().capacity == "CEO"
+    assert moc.texts.get().language == "en"
+    client.logout()
+    html = get(client, moc.get_absolute_url()).content.decode()
+    assert "Marc Serres, CEO" in html and "Memorandum (English)" in html

@@ -13,7 +13,7 @@ The registry and the meetings as open data: two CSV files, each with a W3C CSV o
 One value per cell: multi-valued columns (UUIDs, codes, URLs, names) list their values with
 the column's CSVW `separator`, which the metadata declares. Dates are ISO 8601 with a
 precision column ("day", or "unknown" for a date the source does not give: never guessed).
-The header and columns are version 1 (CSV_VERSION); any change to them is a new version.
+The header and columns are version 2 (CSV_VERSION; 2 added meetings.csv latitude/longitude); any change to them is a new version.
 """
 
 import csv
@@ -34,7 +34,7 @@ from .base import BaseExporter
 from .licence import open_data_licence, open_data_publisher
 from .related import related_by_visit, url_maker
 
-CSV_VERSION = 1
+CSV_VERSION = 2
 LIST = " "  # separator of lists of UUIDs, codes and URLs: none of them holds a space
 NAMES = " | "  # separator of lists of names
 SITE_PARAMS = filters.PARAMETERS
@@ -184,6 +184,18 @@ MEETING_COLUMNS = [
     _column("purpose", "purpose", description="The visit's summary."),
     _column("place", "place", description="The site visited."),
     _column("city", "city", description="Its city."),
+    _column(
+        "latitude",
+        "latitude",
+        {"base": "decimal", "minimum": "-90", "maximum": "90"},
+        "The place's latitude, decimal degrees north (WGS 84), when known.",
+    ),
+    _column(
+        "longitude",
+        "longitude",
+        {"base": "decimal", "minimum": "-180", "maximum": "180"},
+        "The place's longitude, decimal degrees east (WGS 84), when known.",
+    ),
     _column("organisation", "organisation", description="The organisation's name."),
     _column(
         "organisation_country_code",
@@ -208,6 +220,19 @@ MEETING_COLUMNS = [
 def country_code(name):
     """ISO 3166-1 alpha-2 code of a country name as staff typed it ("Japan" → "JP"), or ""."""
     return countries.by_name(name) if name else ""
+
+
+def _degrees(value):
+    """A coordinate as written in the database, without padding zeros: 35.558000 → 35.558."""
+    return format(value.normalize(), "f") if value is not None else ""
+
+
+def _where(visit):
+    """place, city, latitude, longitude: the visit's place, else the free text it had."""
+    place = visit.place
+    if place is None:
+        return [visit.site_name, visit.city, "", ""]
+    return [place.name, place.city, _degrees(place.latitude), _degrees(place.longitude)]
 
 
 def _iso(value):
@@ -324,7 +349,7 @@ class MeetingsCsvExporter(CsvExporter):
     def render(self):
         visits = (
             Visit.objects.published()
-            .select_related("mission", "day")
+            .select_related("mission", "day", "place")
             .order_by(
                 "mission__start_date",
                 "mission__title",
@@ -370,8 +395,7 @@ class MeetingsCsvExporter(CsvExporter):
                         _precision(date),
                         visit.title,
                         visit.summary,
-                        visit.site_name,
-                        visit.city,
+                        *_where(visit),
                         organisation.name if organisation else "",
                         country_code(organisation.country) if organisation else "",
                         _joined([p.name for p in group], NAMES),
