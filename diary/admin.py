@@ -90,10 +90,22 @@ def shown_state(instance, initial):
     return digest_values(values)
 
 
+class StateEncoder(DjangoJSONEncoder):
+    """Values of any field type, as text where JSON has no form for them: a country field
+    reads as a Country object from the instance and as its code from the database, and both
+    must digest alike."""
+
+    def default(self, o):
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+
+
 def digest_values(values):
     state = {}
     for name, value in values.items():
-        encoded = json.dumps(value, cls=DjangoJSONEncoder)
+        encoded = json.dumps(value, cls=StateEncoder)
         preview = value if isinstance(value, int | list) or value is None else str(value)
         if isinstance(preview, str) and len(preview) > PREVIEW_CHARACTERS:
             preview = preview[: PREVIEW_CHARACTERS - 1] + "…"

@@ -244,3 +244,17 @@ def test_changing_a_visits_links_leaves_one_entry_naming_the_changed_fields(staf
     html = html.decode()
     assert "(revised)" in html
     assert "<strong>title:</strong>" in html.lower() or "title:" in html.lower()
+
+
+def test_a_place_with_a_country_saves_through_its_own_form(staff_client, demo):
+    from diary.models import Place
+    from tests.browsing import read_form, single_values
+
+    place = Place.objects.exclude(country="").first()
+    url = reverse("admin:diary_place_change", args=[place.pk])
+    data = single_values(read_form(staff_client.get(url).content.decode(), "place_form"))
+    data["name"] = place.name + " (renamed)"
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    place.refresh_from_db()
+    assert place.name.endswith("(renamed)")
