@@ -361,6 +361,16 @@ class Visit(RemembersStoredValues, DiaryModel):
     def is_dated(self):
         return self.day_id is not None
 
+    @property
+    def location(self):
+        """
+        Where the visit happened, as one line: its place ('JAXA Sagamihara Campus,
+        Sagamihara'), else the free-text site and city older records still carry.
+        """
+        if self.place is not None:
+            return str(self.place)
+        return ", ".join(part for part in (self.site_name, self.city) if part)
+
     def _local(self, time):
         if time is None or self.day is None:
             return None
