@@ -126,13 +126,15 @@ def test_a_day_renamed_meanwhile_is_not_written_back_by_the_missions_form(editor
     assert alice.post(admin_url(Day, "change", day.pk), alices_day_form).status_code == 302
 
     bobs_mission_form["summary"] = "Bob's mission summary."
+    # The mission's form lists its days as links (issue 15), it no longer carries their
+    # fields: Bob's save changes the mission alone and cannot write Alice's day back.
+    assert not any(name.startswith("days-") for name in bobs_mission_form)
     response = bob.post(admin_url(Mission, "change", demo.pk), bobs_mission_form)
-    assert response.status_code == 200
-    assert "Alice&#x27;s day title" in response.content.decode()
+    assert response.status_code == 302
     day.refresh_from_db()
     demo.refresh_from_db()
     assert day.title == "Alice's day title"
-    assert demo.summary != "Bob's mission summary."
+    assert demo.summary == "Bob's mission summary."
 
 
 def test_a_save_landing_while_the_form_is_rendered_is_not_overwritten(editors, demo, monkeypatch):
