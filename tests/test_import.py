@@ -157,10 +157,10 @@ def test_unknown_field_database_id_and_duplicates_are_refused(demo_records, tmp_
     demo_records.append(demo_records[2])
     message = assert_refused(
         write(tmp_path, demo_records),
-        "record 0 (diary.organisation",
+        f"record 0 ({demo_records[0]['model']}",
         "unknown field “colour”",
         "record 1: has a database id",
-        f"record {len(demo_records) - 1} (diary.organisation",
+        f"record {len(demo_records) - 1} ({demo_records[2]['model']}",
         "already appears as record 2",
     )
     assert message.startswith("Nothing was imported")

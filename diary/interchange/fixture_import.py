@@ -189,6 +189,9 @@ class _Importer:
     def _remember(self, queryset):
         for instance in queryset:
             model = type(instance)
+            # Just read: clean() may trust these as the stored values (see the model mixin).
+            if hasattr(instance, "remember_stored_values"):
+                instance.remember_stored_values()
             self.instances[(model, instance.uuid)] = instance
             self.loaded[(model, instance.pk)] = instance
             self.before[(model, instance.pk)] = _snapshot(instance)

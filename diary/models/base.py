@@ -87,37 +87,34 @@ def may_preview_drafts(user):
 
 class RemembersStoredValues:
     """
-    Keeps the values of `stored_fields` (attnames) as they are in the database, so clean()
-    can tell whether a record moved and run the checks a move needs only then: on a
-    re-import over stored data those checks ran a query or two per record and dominated it.
+    Lets clean() tell whether a record moved (its `stored_fields`, attnames, differ from the
+    database), so the checks a move needs run only then: on a re-import over stored data
+    those checks ran a query or two per record and dominated it.
 
-    Why from_db(): it is Django's documented hook for "the values an instance was loaded
-    with" (ref/models/instances, "Customizing model loading"; its own example keeps them
-    the same way). Every instance a queryset reads comes through it: the admin's
-    get_object() and the importer's batched reads. An instance made any other way (a
-    history revert, a deserialized fixture, Visit(pk=…)) has no stored values, and its
-    checks run as before: not knowing counts as moved. save() records what it wrote.
+    The values must be vouched for by whoever read the row: the importer, which reads every
+    record it updates in batches, calls remember_stored_values() on each. An instance nobody
+    vouched for (the admin's get_object(), a history revert, a deserialized fixture) runs
+    its checks as before: not knowing counts as moved. save() records what it wrote.
+    Public API only: the other way, overriding Model.from_db, would hook every queryset
+    read for the benefit of one caller.
     """
 
     stored_fields = ()
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance.stored_values = {
-            name: getattr(instance, name) for name in cls.stored_fields if name in field_names
-        }
-        return instance
+    def remember_stored_values(self):
+        """Vouch that this instance holds its row's stored values (just read, or saved)."""
+        self.stored_values = {name: getattr(self, name) for name in self.stored_fields}
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         update_fields = kwargs.get("update_fields")
-        stored = getattr(self, "stored_values", {})
-        for name in self.stored_fields:
-            field = self._meta.get_field(name)
-            if update_fields is None or {field.name, field.attname} & set(update_fields):
-                stored[name] = getattr(self, name)
-        self.stored_values = stored
+        if update_fields is None:
+            self.remember_stored_values()  # a full save wrote every field
+        elif hasattr(self, "stored_values"):  # a partial save vouches only for what it wrote
+            for name in self.stored_fields:
+                field = self._meta.get_field(name)
+                if {field.name, field.attname} & set(update_fields):
+                    self.stored_values[name] = getattr(self, name)
 
     def moved(self, *names):
         """Whether any of these attnames differs from the database (or may: not known)."""
