@@ -39,6 +39,7 @@ rendered page.
 """
 
 import base64
+import datetime
 import functools
 import gzip
 import hashlib
@@ -156,13 +157,16 @@ def _canonical_query(request, params):
     )
 
 
-def page_validators(request, version, changed_at):
-    """(cache key, ETag) of this page at this content version."""
+def page_validators(request, version, changed_at, today=None):
+    """(cache key, ETag) of this page at this content version, on this day."""
     # changed_at (Unix seconds) is in the key too: should the version row ever be reset (a
-    # database flushed and refilled), its numbers repeat but its times do not.
+    # database flushed and refilled), its numbers repeat but its times do not. So is the
+    # date: an agreement's status is derived from its dates (past its expiry it is expired),
+    # so a page can change at midnight with no edit.
+    today = today or datetime.date.today()
     page = "\n".join(
         [
-            f"{version} {changed_at}",
+            f"{version} {changed_at} {today.isoformat()}",
             code_release(),
             request.scheme,
             request.get_host(),

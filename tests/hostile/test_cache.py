@@ -95,7 +95,7 @@ def test_a_host_with_another_port_does_not_plant_its_links_for_other_readers(cli
     for reader in (client, Client()):
         page = reader.get(url)
         assert page.status_code == 200
-        assert "4444" not in page.text
+        assert "testserver:4444" not in page.text
         assert f'href="http://testserver{url}"' in canonical_link(page.text)
 
 
@@ -223,3 +223,17 @@ def test_declared_parameters_are_cached_and_undeclared_ones_are_not(client, demo
     assert len(stored_keys()) == 1
     client.get("/search/?q=Yamakawa")
     assert len(stored_keys()) == 2
+
+
+def test_a_page_is_keyed_on_the_day_as_agreement_statuses_follow_the_date(rf):
+    """Past an agreement's expiry date its status reads "expired" with no edit: the page
+    cached the day before must not be served (nor its ETag validated) the day after."""
+    import datetime
+
+    from diary.caching import page_validators
+
+    request = rf.get("/agreements/")
+    monday = page_validators(request, 7, 1_700_000_000, today=datetime.date(2030, 1, 7))
+    tuesday = page_validators(request, 7, 1_700_000_000, today=datetime.date(2030, 1, 8))
+    assert monday != tuesday
+    assert monday[1] != tuesday[1]  # the ETag too
