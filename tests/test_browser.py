@@ -6,37 +6,24 @@ Where /usr/bin/chromium is missing the tests skip with the reason, unless REQUIR
 (CI sets it), where a missing browser is a failure.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
-from django.test import override_settings
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from diary.models import Source
 
+# The live server runs in another thread and only sees committed rows: transactional_db.
+from . import browser_support
 from .conftest import phase_report_key
 from .factories import make_agreement
 
-# The live server runs in another thread and only sees committed rows: transactional_db.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 375, "height": 800}
 DESKTOP = {"width": 1280, "height": 900}
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = browser_support.ARTIFACTS
 
 # Every kind of public page of the demo mission, and a page that does not exist.
 PUBLIC_PAGES = [
@@ -58,41 +45,14 @@ PUBLIC_PAGES = [
 
 @pytest.fixture(scope="module", autouse=True)
 def unhashed_static_urls():
-    """
-    pytest-django's live server answers /static/ itself, through the staticfiles finders,
-    which know css/site.css but not the manifest's hashed copy (css/site.1a2b3c.css) that
-    production pages link to: without this, pages would load unstyled.
-    """
-    storages = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    with override_settings(STORAGES=storages):
+    with browser_support.unhashed_static_urls():
         yield
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        reason = f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-    # Playwright's sync API keeps an asyncio event loop registered as running on this thread
-    # for as long as it is started, so Django's guard would refuse every ORM call the tests
-    # and pytest-django's flush make from here on (SynchronousOnlyOperation). Nothing here
-    # runs async code against the database: the loop only talks to the browser. The flag is
-    # set for this module's lifetime only and restored afterwards.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with browser_support.chromium() as browser:
         yield browser
-        browser.close()
-    if previous is None:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="module")

@@ -6,59 +6,34 @@ to look at; the assertions check what can be measured: the map is shown, fits th
 its labels stay legible, it prints, and axe finds no violation at all.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
-from django.test import override_settings
-from playwright.sync_api import sync_playwright
+
+from . import browser_support
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = browser_support.ARTIFACTS
 MISSION = "/missions/japan-2024/"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def unhashed_static_urls():
-    """The live server serves /static/ through the finders: unhashed names (see test_browser)."""
-    storages = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    with override_settings(STORAGES=storages):
+    with browser_support.unhashed_static_urls():
         yield
 
 
 @pytest.fixture(scope="module")
 def page():
-    if not CHROMIUM.exists():
-        reason = f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-    # As in tests/test_browser.py: Playwright's loop is not async database code.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with browser_support.chromium() as browser:
         context = browser.new_context(viewport=DESKTOP, locale="en-GB")
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.requests_elsewhere = []
         page.on("request", lambda request: page.requests_elsewhere.append(request.url))
         yield page
-        browser.close()
-    if previous is None:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def test_route_map_at_phone_and_desktop_width_and_in_print(page, live_server, demo):

@@ -1,0 +1,69 @@
+"""
+What every browser test module shares: Debian's Chromium driven by Playwright, and the live
+server's static files under their plain names.
+"""
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps trying hosts this closed network
+# refuses; none of them is needed to render a page.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@contextlib.contextmanager
+def unhashed_static_urls():
+    """
+    pytest-django's live server answers /static/ itself, through the staticfiles finders,
+    which know css/site.css but not the manifest's hashed copy (css/site.1a2b3c.css) that
+    production pages link to: without this, pages would load unstyled.
+    """
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless Chromium; skipped where it is not installed, unless REQUIRE_BROWSER=1."""
+    if not CHROMIUM.exists():
+        reason = f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    # Playwright's sync API keeps an asyncio event loop registered as running on this thread
+    # for as long as it is started, so Django's guard would refuse every ORM call the tests
+    # and pytest-django's flush make from here on (SynchronousOnlyOperation). Nothing here
+    # runs async code against the database: the loop only talks to the browser. The flag is
+    # set for as long as the browser runs, and restored afterwards.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
