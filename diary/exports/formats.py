@@ -4,11 +4,11 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from ..interchange.schedule import mission_schedule
 from .base import BaseExporter
 from .calendar import mission_calendar
 from .places import mission_places_geojson
 from .public_json import mission_document
+from .schedule import mission_schedule
 
 
 class JsonDocumentExporter(BaseExporter):

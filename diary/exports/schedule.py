@@ -21,8 +21,8 @@ import uuid
 
 from django.conf import settings
 
-from ..exports.related import related_by_visit, url_maker
 from ..models import Visit
+from .related import related_by_visit, url_maker
 
 SCHEDULE_SCHEMA = "https://c3voc.de/schedule/schema.json"
 DEFAULT_ROOM = "Programme"
