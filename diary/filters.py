@@ -92,9 +92,12 @@ class AgreementFilter(django_filters.FilterSet):
 def canonical_query(query):
     """
     The query string the registry's own links write for this selection: known parameters
-    only, in PARAMETERS order (then `page`), each once, empty ones left out.
+    only, in PARAMETERS order (then `page`), each once, empty filters left out. `page` is
+    kept as sent: anything but a page number is a 404, as on every paginated page.
     """
-    pairs = [(name, query[name]) for name in (*PARAMETERS, "page") if query.get(name, "") != ""]
+    pairs = [(name, query[name]) for name in PARAMETERS if query.get(name, "") != ""]
+    if "page" in query:
+        pairs.append(("page", query["page"]))
     querydict = type(query)(mutable=True)
     for name, value in pairs:
         querydict[name] = value

@@ -259,4 +259,7 @@ def test_each_page_is_cached_apart_and_refreshed_after_an_edit(
     assert first != second and "Older agreement 04" in second and "Older agreement" not in first
     make_agreement(registry["older"], title="Older agreement 05")
     assert "Older agreement 05" in page(client, REGISTRY + "?page=2")
-    assert page(client, REGISTRY) == first
+    # The first page lists the same agreements (its filters' counts moved on with the edit).
+    assert card_titles(page(client, REGISTRY), "agreement-card") == card_titles(
+        first, "agreement-card"
+    )
