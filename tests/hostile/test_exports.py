@@ -41,14 +41,6 @@ def published(db):
     return mission
 
 
-@pytest.fixture
-def staff(django_user_model):
-    user = django_user_model.objects.create_superuser("boss", "boss@example.org", "pw-boss")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.parametrize("name", FORMATS)
 def test_a_draft_is_404_for_anonymous_readers_and_for_staff(name, staff):
     draft = make_draft_world()["mission"]

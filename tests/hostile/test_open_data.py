@@ -47,14 +47,6 @@ def published(db):
     return mission
 
 
-@pytest.fixture
-def staff(django_user_model):
-    user = django_user_model.objects.create_superuser("boss", "boss@example.org", "pw-boss")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.parametrize("name", ["agreements_csv", "meetings_csv"])
 def test_drafts_are_in_no_csv_for_anonymous_readers_nor_staff(name, published, staff):
     world = make_draft_world()

@@ -29,14 +29,6 @@ def published(db):
     return mission
 
 
-@pytest.fixture
-def staff(django_user_model):
-    user = django_user_model.objects.create_superuser("boss", "boss@example.org", "pw-boss")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_a_drafts_places_are_404_for_anonymous_readers_and_for_staff(staff):
     draft = make_draft_world()["mission"]
     make_visit(draft, place=make_place(name="Secret site"))
