@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .base import DiaryModel, DiaryQuerySet
+from .place import validate_wikidata_id
 from .search_vector import search_vector_field
 
 # "Part of" chains are short in life (a centre, part of an agency, part of a ministry). Past
@@ -78,6 +79,16 @@ class Organisation(DiaryModel):
         blank=True,
         related_name="headquartered",
     )
+    wikidata_id = models.CharField(
+        _("Wikidata item"),
+        max_length=13,
+        blank=True,
+        validators=[validate_wikidata_id],
+        help_text=_(
+            "Reference data: its Wikidata identifier, Q followed by a number (e.g. Q42). "
+            "Check that the item is this one."
+        ),
+    )
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
     search_vector = search_vector_field("name", "short_name", "native_name", "country")
@@ -104,6 +115,10 @@ class Organisation(DiaryModel):
     @property
     def display_name(self):
         return self.short_name or self.name
+
+    @property
+    def wikidata_url(self):
+        return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
 
     def clean(self):
         super().clean()
@@ -183,6 +198,16 @@ class Person(DiaryModel):
         blank=True,
         related_name="people",
     )
+    wikidata_id = models.CharField(
+        _("Wikidata item"),
+        max_length=13,
+        blank=True,
+        validators=[validate_wikidata_id],
+        help_text=_(
+            "Reference data: its Wikidata identifier, Q followed by a number (e.g. Q42). "
+            "Check that the item is this one."
+        ),
+    )
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
     search_vector = search_vector_field("name", "role")
@@ -204,6 +229,10 @@ class Person(DiaryModel):
     @property
     def full_name(self):
         return f"{self.honorific} {self.name}" if self.honorific else self.name
+
+    @property
+    def wikidata_url(self):
+        return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
 
     @property
     def title_line(self):
