@@ -79,6 +79,15 @@ class Organisation(DiaryModel):
         blank=True,
         related_name="headquartered",
     )
+    reference_note = models.CharField(
+        _("reference data from"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Where the details that are not facts of a mission come from (official names, "
+            "website, parent organisation, address), e.g. “JAXA’s own website, jaxa.jp”."
+        ),
+    )
     wikidata_id = models.CharField(
         _("Wikidata item"),
         max_length=13,
@@ -197,6 +206,15 @@ class Person(DiaryModel):
         null=True,
         blank=True,
         related_name="people",
+    )
+    reference_note = models.CharField(
+        _("reference data from"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Where the person’s name, honorific, role and organisation come from when no "
+            "source of a mission gives them, e.g. “the organisation’s website”."
+        ),
     )
     wikidata_id = models.CharField(
         _("Wikidata item"),

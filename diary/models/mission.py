@@ -63,11 +63,15 @@ class Mission(DiaryModel):
     end_date = models.DateField(_("end date"), validators=[validate_diary_date])
     lead_organisation = models.ForeignKey(
         Organisation,
-        verbose_name=_("leading organisation"),
+        verbose_name=_("delegation’s agency"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="led_missions",
+        help_text=_(
+            "The agency whose part of the mission this diary records (the delegation’s "
+            "agency). Not the mission’s leader unless a source says so."
+        ),
     )
     status = models.CharField(
         _("status"),
@@ -85,6 +89,16 @@ class Mission(DiaryModel):
     )
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="missions"
+    )
+    inferred_note = models.CharField(
+        _("inferred by the editors"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "What this record shows that its sources do not state, and from what, e.g. "
+            "“12 June: the source says the MoC was signed on the third day of a mission "
+            "that began on 10 June”. Empty when the sources state every fact."
+        ),
     )
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
@@ -169,9 +183,22 @@ class Day(RemembersStoredValues, DiaryModel):
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     summary = BoundedTextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
+    sources = models.ManyToManyField(
+        Source, verbose_name=_("sources"), blank=True, related_name="days"
+    )
+    inferred_note = models.CharField(
+        _("inferred by the editors"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "What this record shows that its sources do not state, and from what, e.g. "
+            "“12 June: the source says the MoC was signed on the third day of a mission "
+            "that began on 10 June”. Empty when the sources state every fact."
+        ),
+    )
 
     objects = DayQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
         ordering = ["mission", "date"]
@@ -306,6 +333,16 @@ class Visit(RemembersStoredValues, DiaryModel):
     )
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="visits"
+    )
+    inferred_note = models.CharField(
+        _("inferred by the editors"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "What this record shows that its sources do not state, and from what, e.g. "
+            "“12 June: the source says the MoC was signed on the third day of a mission "
+            "that began on 10 June”. Empty when the sources state every fact."
+        ),
     )
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.

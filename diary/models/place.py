@@ -118,6 +118,15 @@ class Place(DiaryModel):
         validators=[validate_osm_id],
         help_text=_("node/…, way/… or relation/…"),
     )
+    reference_note = models.CharField(
+        _("reference data from"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Where the details that are not facts of a mission come from (its name in "
+            "its own language, address, identifiers; coordinates have their own note)."
+        ),
+    )
 
     objects = PlaceQuerySet.as_manager()
     history = HistoricalRecords()

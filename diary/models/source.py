@@ -17,10 +17,11 @@ class SourceQuerySet(DiaryQuerySet):
     def published(self):
         """Sources cited by published content."""
         from .agreement import Agreement
-        from .mission import Mission, Visit
+        from .mission import Day, Mission, Visit
 
         return self.filter(
             Exists(Mission.objects.published().filter(sources=OuterRef("pk")))
+            | Exists(Day.objects.published().filter(sources=OuterRef("pk")))
             | Exists(Visit.objects.published().filter(sources=OuterRef("pk")))
             | Exists(Agreement.objects.published().filter(sources=OuterRef("pk")))
         )
@@ -30,14 +31,52 @@ class Source(DiaryModel):
     """Where a fact comes from: an article, a press release, a signed document."""
 
     title = models.CharField(_("title"), max_length=300)
+    title_is_descriptive = models.BooleanField(
+        _("title given by the editors"),
+        default=False,
+        help_text=_(
+            "Tick when the source prints no title of its own (or it is not known): the "
+            "title above then describes it, and pages say so."
+        ),
+    )
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
-    url = models.URLField(_("URL"), max_length=500, blank=True)
+    url = models.URLField(
+        _("URL"), max_length=500, blank=True, help_text=_("Leave empty if not known.")
+    )
     published_on = models.DateField(
         _("published on"),
         null=True,
         blank=True,
         validators=[validate_diary_date],
         help_text=_("Leave empty if not known."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        help_text=_("BCP 47 code of the source's language, e.g. en or ja."),
+    )
+    consulted_on = models.DateField(
+        _("consulted on"),
+        null=True,
+        blank=True,
+        validators=[validate_diary_date],
+        help_text=_("When the editors last read it."),
+    )
+    archive_url = models.URLField(
+        _("archived copy"),
+        max_length=500,
+        blank=True,
+        help_text=_("A web-archive snapshot of the URL, e.g. https://web.archive.org/web/…"),
+    )
+    reference_note = models.CharField(
+        _("details from"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Reference data: where the details the source does not print itself (its "
+            "publisher, its date) come from."
+        ),
     )
     text = BoundedTextField(
         _("text"),
@@ -53,7 +92,10 @@ class Source(DiaryModel):
         ordering = ["title"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
-        constraints = [date_in_range("published_on", "source_published_on_in_range")]
+        constraints = [
+            date_in_range("published_on", "source_published_on_in_range"),
+            date_in_range("consulted_on", "source_consulted_on_in_range"),
+        ]
 
     def __str__(self):
         return f"{self.title} ({self.publisher})" if self.publisher else self.title
