@@ -5,6 +5,7 @@ from .content_version import ContentVersion
 from .directory import Organisation, Person
 from .mission import Day, Mission, Visit
 from .place import Place
+from .revision import Revision
 from .source import Source
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Organisation",
     "Person",
     "Place",
+    "Revision",
     "Signatory",
     "Source",
     "Visit",
