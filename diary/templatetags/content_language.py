@@ -1,0 +1,155 @@
+"""
+The diary's content in the reader's language, and English, marked as such, where it has none.
+
+Content fields translated with django-modeltranslation (diary/translation.py) keep one column
+per language: `title_en`, `title_fr`, `title_ja`. Where the reader's language has no text,
+`{% translated record "title" %}` shows the English text inside `<span lang="en">`, so a
+screen reader pronounces it as English, and notes on the page that it did: base.html's
+`{% content_language %}` block then shows one notice, "Some of this page is only available
+in English", where it put `{% fallback_notice %}`. The notice is decided after the whole
+page is rendered (breadcrumbs and content come before and after the slot), and it is part of
+the page the cache stores: the language is in the address, so the cached page is the one
+this language's readers get. English pages show English text, with no spans and no notice.
+
+`{% translated record "body" as body %}` gives the text and its language separately, for an
+element that should carry the lang attribute itself (`<div{{ body.lang_attribute }}>`) or a
+filter that must see plain text (`{{ body.text|linebreaks }}`).
+
+Lists of names are joined in the reader's typography: `{{ forloop|list_separator }}` after
+each item is ", " in English and French and "、" in Japanese.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+from django import template
+from django.conf import settings
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+CONTEXT_KEY = "content_fallbacks"
+
+
+def fallback_language():
+    """The language every record must have, and the one shown where another is missing."""
+    return settings.LANGUAGE_CODE
+
+
+class Fallbacks:
+    """What one rendering of a page showed in English for want of the reader's language."""
+
+    def __init__(self):
+        self.count = 0
+        # Where the notice goes; unguessable, so no content (escaped anyway) can place it.
+        self.slot = f"<!-- fallback-notice {secrets.token_hex(8)} -->"
+
+
+@dataclass(frozen=True)
+class Translated:
+    """A content field as the reader gets it: its text, and its language where not the page's."""
+
+    text: str
+    lang: str = ""  # "" when the text is in the page's language
+
+    def __bool__(self):
+        return bool(self.text)
+
+    def __str__(self):
+        return self.__html__()
+
+    def __html__(self):
+        if self.lang:
+            return format_html('<span lang="{}">{}</span>', self.lang, self.text)
+        return conditional_escape(self.text)
+
+    @property
+    def lang_attribute(self):
+        """' lang="en"' for an element holding fallback text, else nothing."""
+        return format_html(' lang="{}"', self.lang) if self.lang else SafeString("")
+
+
+def translate_field(record, field, language=None, fallbacks=None):
+    """
+    `record.field` in `language` (the active one by default): a Translated, its `lang` set
+    when the text is the English stand-in. Fields that are not translated (no `field_fr`
+    column) are shown as stored.
+    """
+    language = language or get_language() or fallback_language()
+    default = fallback_language()
+    if record is None:
+        return Translated("")
+    own_column = f"{field}_{language}"
+    if language == default or not hasattr(record, own_column):
+        return Translated(getattr(record, field) or "")
+    own = getattr(record, own_column)
+    if own:
+        return Translated(own)
+    english = getattr(record, f"{field}_{default}", None)
+    if not english:
+        return Translated("")
+    if fallbacks is not None:
+        fallbacks.count += 1
+    return Translated(english, default)
+
+
+@register.simple_tag(takes_context=True)
+def translated(context, record, field):
+    """{% translated visit "title" %}: the field in the reader's language, or English marked."""
+    return translate_field(record, field, fallbacks=context.get(CONTEXT_KEY))
+
+
+class ContentLanguageNode(template.Node):
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        fallbacks = Fallbacks()
+        with context.push({CONTEXT_KEY: fallbacks}):
+            html = self.nodelist.render(context)
+        notice = ""
+        if fallbacks.count:
+            notice = format_html(
+                '<p class="fallback-notice" role="note">{}</p>',
+                _("Some of this page is only available in English"),
+            )
+        return mark_safe(html.replace(fallbacks.slot, notice, 1))
+
+
+@register.tag
+def content_language(parser, token):
+    """
+    {% content_language %}…{% endcontent_language %}: around the whole page (base.html), so
+    that every {% translated %} inside it counts towards the notice.
+    """
+    nodelist = parser.parse(("endcontent_language",))
+    parser.delete_first_token()
+    return ContentLanguageNode(nodelist)
+
+
+@register.simple_tag(takes_context=True)
+def fallback_notice(context):
+    """Where the notice goes, inside {% content_language %}: filled in once the page is done."""
+    fallbacks = context.get(CONTEXT_KEY)
+    return mark_safe(fallbacks.slot) if fallbacks is not None else ""
+
+
+# After each item but the last. Japanese enumerates with the ideographic comma, and uses it
+# where English would separate longer items with semicolons; French puts a narrow no-break
+# space before a semicolon.
+SEPARATORS = {
+    ",": {"ja": "、"},
+    ";": {"ja": "、", "fr": "\u202f; "},
+}
+DEFAULT_SEPARATORS = {",": ", ", ";": "; "}
+
+
+@register.filter
+def list_separator(forloop, kind=","):
+    """{{ forloop|list_separator }} (or :";"): what follows an item of a list of names."""
+    if forloop["last"]:
+        return ""
+    return SEPARATORS[kind].get(get_language(), DEFAULT_SEPARATORS[kind])
