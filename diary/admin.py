@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
 
+from . import publishing_admin
 from .interchange import admin_views as fixture_admin
 from .models import (
     Agreement,
@@ -555,6 +556,11 @@ class MissionAdmin(DiaryAdmin):
     @admin.action(description=_("Export selected missions as JSON fixture"), permissions=["export"])
     def export_fixture(self, request, queryset):
         return fixture_admin.fixture_download(queryset)
+            path(
+                "<path:object_id>/publish/",
+                view(self.publish_view),
+                name="diary_mission_publish",
+            ),
 
     def export_fixture_view(self, request, object_id):
         fixture_admin.require(request, fixture_admin.EXPORT_PERMISSION)
@@ -578,10 +584,24 @@ class MissionAdmin(DiaryAdmin):
             context.update(itinerary_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def publish_view(self, request, object_id):
+        """Publish, or publish an update: a numbered revision with its change note."""
+        pk = valid_pk_or_404(Mission, object_id)
+        return publishing_admin.publish_view(self, request, object_id, pk)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Published through the status field, with its links now saved: that first
+        # publication is revision 1 too (later updates go through "Publish an update").
+        mission = form.instance
+        if mission.is_published and not mission.revisions.exists():
+            publishing_admin.publish(mission, user=request.user)
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
             "has_import_permission": self.has_import_permission(request),
+            "may_publish": publishing_admin.may_publish(request.user),
         }
         return super().changelist_view(request, extra_context)
 

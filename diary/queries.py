@@ -29,7 +29,9 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 
 from . import maps
+from .changelog import diff
 from .models import Agreement, Day, Mission, Organisation, Person, Source, Visit
+from .models.revision import publication_dates
 
 
 def _card_details(user):
@@ -84,7 +86,7 @@ def itinerary(user, slug):
     mission = get_object_or_404(
         Mission.objects.visible_to(user)
         .select_related("lead_organisation")
-        .annotate(visit_total=visit_total)
+        .annotate(visit_total=visit_total, **publication_dates())
         .prefetch_related(
             # A source's full text is not shown here.
             Prefetch("sources", queryset=Source.objects.defer("text")),
@@ -176,7 +178,10 @@ def mission_map(mission):
 def day_page(user, mission_slug, date):
     """A day with its visits and agreements (only its own mission's), and its neighbours."""
     day = get_object_or_404(
-        Day.objects.visible_to(user).select_related("mission").with_neighbour_dates(),
+        Day.objects.visible_to(user)
+        .select_related("mission")
+        .with_neighbour_dates()
+        .annotate(**publication_dates("mission")),
         mission__slug=mission_slug,
         date=date,
     )
@@ -195,6 +200,7 @@ def visit_page(user, mission_slug, slug):
     visit = get_object_or_404(
         Visit.objects.visible_to(user)
         .select_related("mission", "day", "place")
+        .annotate(**publication_dates("mission"))
         .prefetch_related("sources", *_card_details(user)),
         mission__slug=mission_slug,
         slug=slug,
@@ -332,3 +338,16 @@ def agreement_page(user, slug):
         agreement.signed_at_visit = None
     related = agreement.related_agreements(Agreement.objects.visible_to(user))
     return agreement, related
+
+def mission_updates(slug):
+    """
+    A published mission and its revisions, newest first, each with `changes`: its
+    differences from the one before (changelog.diff of their frozen copies). Two queries,
+    however many revisions. A draft's revisions are nobody's to read, staff's neither: 404.
+    """
+    mission = get_object_or_404(Mission.objects.published(), slug=slug)
+    revisions = list(mission.revisions.order_by("-number"))
+    for revision, previous in zip(revisions, [*revisions[1:], None], strict=True):
+        revision.mission = mission
+        revision.changes = diff(previous.document if previous else None, revision.document)
+    return mission, revisions

@@ -1,8 +1,8 @@
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
 from . import views
 from .converters import IsoDateConverter
-from .exports.views import mission_export, site_export
+from .exports.views import mission_export, revision_export, site_export
 
 register_converter(IsoDateConverter, "isodate")
 
@@ -26,6 +26,21 @@ urlpatterns = [
         {"identifier": "places"},
         name="mission_places",
     ),
+    # Publications (diary/publishing.py): the changelog, each revision's JSON, the feeds.
+    path("missions/<slug:slug>/updates/", views.mission_updates, name="mission_updates"),
+    re_path(
+        # One address per revision: no leading zero, no number past what a column holds.
+        r"^missions/(?P<slug>[-a-zA-Z0-9_]+)/updates/(?P<number>[1-9][0-9]{0,8})\.json$",
+        revision_export,
+        name="mission_revision_json",
+    ),
+    path(
+        "missions/<slug:slug>/updates.atom",
+        mission_export,
+        {"identifier": "atom"},
+        name="mission_feed",
+    ),
+    path("updates.atom", site_export, {"identifier": "updates.atom"}, name="site_feed"),
     path("missions/<slug:mission_slug>/<isodate:date>/", views.day_detail, name="day"),
     path("missions/<slug:mission_slug>/visits/<slug:slug>/", views.visit_detail, name="visit"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),

@@ -98,6 +98,14 @@ def visit_detail(request, mission_slug, slug):
 
 @public_page(params=("page", "agreements_page"))
 def organisation_detail(request, slug):
+@public_page
+def mission_updates(request, slug):
+    mission, revisions = queries.mission_updates(slug)
+    return render(
+        request, "diary/mission_updates.html", {"mission": mission, "revisions": revisions}
+    )
+
+
     organisation = queries.organisation(request.user, slug)
     visits, agreements, children, members = queries.organisation_lists(request.user, organisation)
     # Visits and agreements page separately (`page`, `agreements_page`), each link landing

@@ -1,7 +1,9 @@
 """
 The views serving every public format: `mission_export` for a mission's documents
 (`formats.EXPORTERS`), `site_export` for the site-wide ones (`open_data.SITE_EXPORTERS`:
-/agreements.csv, /meetings.csv and their CSVW metadata), both through `_serve`.
+/agreements.csv, /meetings.csv and their CSVW metadata), both through `_serve`, and
+`revision_export` for a published revision's frozen JSON; the Atom feeds (`feeds.py`) are
+among the mission's and the site's documents.
 
 Decided here once for all of them:
 - Visibility: published missions only, for everyone, staff included. A format is the public
@@ -24,8 +26,13 @@ from django.views.decorators.http import require_safe
 
 from ..caching import public_page
 from ..models import Mission
+from .feeds import MISSION_FEEDS, SITE_FEEDS, RevisionJsonExporter
 from .formats import EXPORTERS
 from .open_data import SITE_EXPORTERS, SITE_PARAMS
+
+# The Atom feeds (feeds.py) are formats like the others, served by the same views.
+MISSION_DOCUMENTS = {**EXPORTERS, **MISSION_FEEDS}
+SITE_DOCUMENTS = {**SITE_EXPORTERS, **SITE_FEEDS}
 
 
 @require_safe
@@ -35,7 +42,7 @@ def mission_export(request, slug, identifier):
         # No format reads a parameter. Sent to the one address the cache keeps, a junk query
         # string cannot make the server build a large document again and again.
         return HttpResponsePermanentRedirect(request.path)
-    exporter_class = _exporter_class(EXPORTERS, identifier)
+    exporter_class = _exporter_class(MISSION_DOCUMENTS, identifier)
     mission = get_object_or_404(
         Mission.objects.published().select_related("lead_organisation"), slug=slug
     )
@@ -46,7 +53,7 @@ def mission_export(request, slug, identifier):
 @public_page(everyone=True, params=SITE_PARAMS)
 def site_export(request, identifier):
     """A site-wide document (`scope = "site"`): the published diary as a whole, e.g. a CSV."""
-    exporter_class = _exporter_class(SITE_EXPORTERS, identifier)
+    exporter_class = _exporter_class(SITE_DOCUMENTS, identifier)
     exporter = exporter_class(None, request.build_absolute_uri, request.GET)
     canonical = exporter.canonical_query()
     if canonical is None or request.META.get("QUERY_STRING", "") != canonical:
@@ -57,6 +64,17 @@ def site_export(request, identifier):
             f"{request.path}?{canonical}" if canonical else request.path
         )
     return _serve(request, exporter)
+
+
+@require_safe
+@public_page(everyone=True)
+def revision_export(request, slug, number):
+    """A published mission's revision `number` as it was published: its frozen public JSON."""
+    if request.GET:
+        return HttpResponsePermanentRedirect(request.path)
+    mission = get_object_or_404(Mission.objects.published(), slug=slug)
+    revision = get_object_or_404(mission.revisions, number=number)
+    return _serve(request, RevisionJsonExporter(mission, request.build_absolute_uri, revision))
 
 
 def _exporter_class(exporters, identifier):

@@ -89,11 +89,6 @@ class Revision(models.Model):
     def __str__(self):
         return f"{self.mission} — {_('revision')} {self.number}"
 
-    def natural_key(self):
-        return (*self.mission.natural_key(), self.number)
-
-    natural_key.dependencies = ["diary.mission"]
-
     def get_absolute_url(self):
         return reverse("diary:mission_updates", kwargs={"slug": self.mission.slug}) + (
             f"#revision-{self.number}"
@@ -104,6 +99,11 @@ class Revision(models.Model):
             "diary:mission_revision_json",
             kwargs={"slug": self.mission.slug, "number": self.number},
         )
+
+    def natural_key(self):
+        return (*self.mission.natural_key(), self.number)
+
+    natural_key.dependencies = ["diary.mission"]
 
     @property
     def is_first(self):
