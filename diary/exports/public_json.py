@@ -1,5 +1,5 @@
 """
-The public JSON of a published mission, schema version 2 (docs/public-json.md and
+The public JSON of a published mission, schema version 3 (docs/public-json.md and
 docs/public-json.schema.json describe it; change both, and the version, together).
 
 Only published content goes in: the mission must be published, and an agreement it
@@ -11,11 +11,28 @@ same ETag.
 from django.db.models import Prefetch
 
 from ..models import Agreement, Organisation, Person, Source, Visit
+from ..translated import english, translations
 from .licence import open_data_licence
 from .related import url_maker, uuids_by_visit
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VISIT_LINKS = ("organisations", "people", "sources")
+# The translated fields of each kind of record (diary/translation.py): each record's own keys
+# hold the English text, and its `translations` each other language's own text, or null.
+MISSION_TEXT = ("title", "summary")
+DAY_TEXT = ("title", "summary")
+VISIT_TEXT = ("title", "summary", "body")
+AGREEMENT_TEXT = ("title", "summary")
+AREA_TEXT = ("name",)
+SOURCE_TEXT = ("title",)
+
+
+def _texts(record, fields):
+    """The record's translated fields in English, then `translations` of them."""
+    return {
+        **{field: english(record, field) for field in fields},
+        "translations": translations(record, fields),
+    }
 
 
 def _iso(value):
@@ -29,7 +46,7 @@ def _uuids(objects):
 def _source(source):
     return {
         "uuid": str(source.uuid),
-        "title": source.title,
+        **_texts(source, SOURCE_TEXT),
         "publisher": source.publisher,
         "url": source.url,
         "published_on": _iso(source.published_on),
@@ -88,9 +105,7 @@ def _visit(visit, related, url):
     return {
         "uuid": str(visit.uuid),
         "slug": visit.slug,
-        "title": visit.title,
-        "summary": visit.summary,
-        "body": visit.body,
+        **_texts(visit, VISIT_TEXT),
         "date": _iso(visit.day.date) if visit.day else None,
         "day": str(visit.day.uuid) if visit.day else None,
         "starts_at": _iso(visit.start),
@@ -108,21 +123,20 @@ def _agreement(agreement, absolute):
     return {
         "uuid": str(agreement.uuid),
         "slug": agreement.slug,
-        "title": agreement.title,
+        **_texts(agreement, AGREEMENT_TEXT),
         "kind": agreement.kind.slug,
         "level": agreement.level,
-        "summary": agreement.summary,
         "signed_on": _iso(agreement.signed_on),
         "signed_day": str(agreement.signed_day.uuid) if agreement.signed_day else None,
         "signed_at_visit": (
             str(agreement.signed_at_visit.uuid) if agreement.signed_at_visit else None
         ),
         "parties": _uuids(agreement.parties.all()),
-        "areas": sorted(area.name for area in agreement.areas.all()),
+        "areas": sorted(english(area, "name") for area in agreement.areas.all()),
         "implements": [
             {
                 "uuid": str(implemented.uuid),
-                "title": implemented.title,
+                **_texts(implemented, ("title",)),
                 "url": absolute(implemented.get_absolute_url()),
             }
             for implemented in sorted(agreement.implements.all(), key=lambda a: str(a.uuid))
@@ -202,8 +216,7 @@ def mission_document(mission, absolute) -> dict:
         "mission": {
             "uuid": str(mission.uuid),
             "slug": mission.slug,
-            "title": mission.title,
-            "summary": mission.summary,
+            **_texts(mission, MISSION_TEXT),
             "host_country": mission.host_country,
             "timezone": mission.timezone,
             "start_date": _iso(mission.start_date),
@@ -219,14 +232,20 @@ def mission_document(mission, absolute) -> dict:
             {
                 "uuid": str(day.uuid),
                 "date": _iso(day.date),
-                "title": day.title,
-                "summary": day.summary,
+                **_texts(day, DAY_TEXT),
                 "url": absolute(day.get_absolute_url()),
             }
             for day in days
         ],
         "visits": [_visit(visit, related, visit_url) for visit in visits],
         "agreements": [_agreement(agreement, absolute) for agreement in agreements],
+        "areas": [
+            {"slug": area.slug, **_texts(area, AREA_TEXT)}
+            for area in sorted(
+                {area.pk: area for a in agreements for area in a.areas.all()}.values(),
+                key=lambda area: english(area, "name"),
+            )
+        ],
         "organisations": [_organisation(o, absolute) for o in _with_parents(organisation_ids)],
         "people": [_person(person, absolute) for person in people],
         "sources": [

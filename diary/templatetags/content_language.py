@@ -20,23 +20,18 @@ each item is ", " in English and French and "、" in Japanese.
 """
 
 import secrets
-from dataclasses import dataclass
 
 from django import template
-from django.conf import settings
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from ..translated import translate_field
 
 register = template.Library()
 
 CONTEXT_KEY = "content_fallbacks"
-
-
-def fallback_language():
-    """The language every record must have, and the one shown where another is missing."""
-    return settings.LANGUAGE_CODE
 
 
 class Fallbacks:
@@ -48,58 +43,14 @@ class Fallbacks:
         self.slot = f"<!-- fallback-notice {secrets.token_hex(8)} -->"
 
 
-@dataclass(frozen=True)
-class Translated:
-    """A content field as the reader gets it: its text, and its language where not the page's."""
-
-    text: str
-    lang: str = ""  # "" when the text is in the page's language
-
-    def __bool__(self):
-        return bool(self.text)
-
-    def __str__(self):
-        return self.__html__()
-
-    def __html__(self):
-        if self.lang:
-            return format_html('<span lang="{}">{}</span>', self.lang, self.text)
-        return conditional_escape(self.text)
-
-    @property
-    def lang_attribute(self):
-        """' lang="en"' for an element holding fallback text, else nothing."""
-        return format_html(' lang="{}"', self.lang) if self.lang else SafeString("")
-
-
-def translate_field(record, field, language=None, fallbacks=None):
-    """
-    `record.field` in `language` (the active one by default): a Translated, its `lang` set
-    when the text is the English stand-in. Fields that are not translated (no `field_fr`
-    column) are shown as stored.
-    """
-    language = language or get_language() or fallback_language()
-    default = fallback_language()
-    if record is None:
-        return Translated("")
-    own_column = f"{field}_{language}"
-    if language == default or not hasattr(record, own_column):
-        return Translated(getattr(record, field) or "")
-    own = getattr(record, own_column)
-    if own:
-        return Translated(own)
-    english = getattr(record, f"{field}_{default}", None)
-    if not english:
-        return Translated("")
-    if fallbacks is not None:
-        fallbacks.count += 1
-    return Translated(english, default)
-
-
 @register.simple_tag(takes_context=True)
 def translated(context, record, field):
     """{% translated visit "title" %}: the field in the reader's language, or English marked."""
-    return translate_field(record, field, fallbacks=context.get(CONTEXT_KEY))
+    value = translate_field(record, field)
+    fallbacks = context.get(CONTEXT_KEY)
+    if value.lang and fallbacks is not None:
+        fallbacks.count += 1
+    return value
 
 
 class ContentLanguageNode(template.Node):

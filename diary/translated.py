@@ -1,0 +1,98 @@
+"""
+Reading the diary's translated content fields (django-modeltranslation, diary/translation.py).
+
+Each translated field keeps one column per language, `title_en`, `title_fr`, `title_ja`;
+English is the language every record must have. `mission.title` gives the active language
+or English; what it hides is which of the two a reader got. The functions here say it:
+
+- `translate_field(record, "title")`: the text in the active language, or the English text
+  with `lang="en"` where that language has none (pages mark it, calendars label it).
+- `english(record, "title")` and `translations(record, fields)`: the English text and each
+  other language's own text (or None), for the public formats, which carry every language
+  whatever the address they are read at.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+
+def fallback_language():
+    """The language every record must have, and the one shown where another is missing."""
+    return settings.LANGUAGE_CODE
+
+
+def other_languages():
+    """The languages content may be translated into: the site's, English aside."""
+    return [code for code, _name in settings.LANGUAGES if code != fallback_language()]
+
+
+@dataclass(frozen=True)
+class Translated:
+    """A content field as a reader gets it: its text, and its language where not the reader's."""
+
+    text: str
+    lang: str = ""  # "" when the text is in the reader's language
+
+    def __bool__(self):
+        return bool(self.text)
+
+    def __str__(self):
+        return self.__html__()
+
+    def __html__(self):
+        if self.lang:
+            return format_html('<span lang="{}">{}</span>', self.lang, self.text)
+        return conditional_escape(self.text)
+
+    @property
+    def lang_attribute(self):
+        """' lang="en"' for an element holding fallback text, else nothing."""
+        return format_html(' lang="{}"', self.lang) if self.lang else SafeString("")
+
+
+def is_translated(record, field):
+    """Whether `field` of this record has one column per language."""
+    return hasattr(record, f"{field}_{fallback_language()}")
+
+
+def translate_field(record, field, language=None):
+    """
+    `record.field` in `language` (the active one by default) as a Translated: its `lang` is
+    set when the text is the English stand-in for a missing translation. A field that is not
+    translated is given as stored.
+    """
+    language = (language or get_language() or fallback_language()).split("-")[0]
+    default = fallback_language()
+    if record is None:
+        return Translated("")
+    if language == default or not is_translated(record, field):
+        return Translated(getattr(record, field) or "")
+    own = getattr(record, f"{field}_{language}", None)
+    if own:
+        return Translated(own)
+    english_text = getattr(record, f"{field}_{default}")
+    return Translated(english_text, default) if english_text else Translated("")
+
+
+def english(record, field):
+    """The field's English text, whatever language is active."""
+    if is_translated(record, field):
+        return getattr(record, f"{field}_{fallback_language()}")
+    return getattr(record, field)
+
+
+def translations(record, fields):
+    """{"fr": {"title": "…" or None}, "ja": {…}}: each other language's own text, None where missing."""
+    return {
+        language: {
+            field: (getattr(record, f"{field}_{language}", None) or None)
+            if is_translated(record, field)
+            else None
+            for field in fields
+        }
+        for language in other_languages()
+    }
