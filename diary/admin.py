@@ -513,6 +513,12 @@ def itinerary_context(request, mission):
     }
 
 
+INFERRED_DESCRIPTION = _(
+    "Every fact shown is stated by a source cited here, or inferred by the editors: then "
+    "say in the note what was inferred and from what. Pages show the note beside the facts."
+)
+
+
 @admin.register(Mission)
 class MissionAdmin(DiaryAdmin):
     list_display = ["title", "host_country", "start_date", "end_date", "status", "day_count"]
@@ -524,7 +530,13 @@ class MissionAdmin(DiaryAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "summary"]}),
         (_("Where and when"), {"fields": ["host_country", "timezone", "start_date", "end_date"]}),
-        (_("Who and why we know"), {"fields": ["lead_organisation", "delegation", "sources"]}),
+        (
+            _("Who and why we know"),
+            {
+                "fields": ["lead_organisation", "delegation", "sources", "inferred_note"],
+                "description": INFERRED_DESCRIPTION,
+            },
+        ),
     ]
 
     actions = ["export_fixture"]
@@ -544,6 +556,11 @@ class MissionAdmin(DiaryAdmin):
                 view(self.export_fixture_view),
                 name="diary_mission_export",
             ),
+            path(
+                "<path:object_id>/publish/",
+                view(self.publish_view),
+                name="diary_mission_publish",
+            ),
             *super().get_urls(),
         ]
 
@@ -556,11 +573,6 @@ class MissionAdmin(DiaryAdmin):
     @admin.action(description=_("Export selected missions as JSON fixture"), permissions=["export"])
     def export_fixture(self, request, queryset):
         return fixture_admin.fixture_download(queryset)
-            path(
-                "<path:object_id>/publish/",
-                view(self.publish_view),
-                name="diary_mission_publish",
-            ),
 
     def export_fixture_view(self, request, object_id):
         fixture_admin.require(request, fixture_admin.EXPORT_PERMISSION)
@@ -571,18 +583,6 @@ class MissionAdmin(DiaryAdmin):
 
     def import_fixture_view(self, request):
         return fixture_admin.import_view(self, request)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "has_export_permission": self.has_export_permission(request),
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and obj.pk is not None:
-            context.update(itinerary_context(request, obj))
-        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def publish_view(self, request, object_id):
         """Publish, or publish an update: a numbered revision with its change note."""
@@ -597,11 +597,23 @@ class MissionAdmin(DiaryAdmin):
         if mission.is_published and not mission.revisions.exists():
             publishing_admin.publish(mission, user=request.user)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "has_export_permission": self.has_export_permission(request),
+            "may_publish": publishing_admin.may_publish(request.user),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context.update(itinerary_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
             "has_import_permission": self.has_import_permission(request),
-            "may_publish": publishing_admin.may_publish(request.user),
         }
         return super().changelist_view(request, extra_context)
 
@@ -616,9 +628,15 @@ class DayAdmin(DiaryAdmin):
     list_filter = ["mission"]
     list_select_related = ["mission"]
     search_fields = ["title", "summary", "mission__title"]
-    autocomplete_fields = ["mission"]
+    autocomplete_fields = ["mission", "sources"]
     date_hierarchy = "date"
-    fields = ["mission", "date", "title", "summary"]
+    fieldsets = [
+        (None, {"fields": ["mission", "date", "title", "summary"]}),
+        (
+            _("How we know"),
+            {"fields": ["sources", "inferred_note"], "description": INFERRED_DESCRIPTION},
+        ),
+    ]
 
     def get_queryset(self, request):
         # The autocomplete's label counts the day from its mission's start.
@@ -718,7 +736,10 @@ class VisitAdmin(DiaryAdmin):
         ),
         (_("Where"), {"fields": ["place", ("site_name", "city")]}),
         (_("Who"), {"fields": ["organisations", "people"]}),
-        (_("Sources"), {"fields": ["sources"]}),
+        (
+            _("How we know"),
+            {"fields": ["sources", "inferred_note"], "description": INFERRED_DESCRIPTION},
+        ),
     ]
 
 
@@ -758,6 +779,7 @@ class PlaceAdmin(DiaryAdmin):
             },
         ),
         (_("Identifiers"), {"fields": [("wikidata_id", "osm_id")]}),
+        (_("Reference data"), {"fields": ["reference_note"]}),
     ]
 
 
@@ -851,7 +873,10 @@ class AgreementAdmin(DiaryAdmin):
                 ),
             },
         ),
-        (_("Sources"), {"fields": ["sources"]}),
+        (
+            _("How we know"),
+            {"fields": ["sources", "inferred_note"], "description": INFERRED_DESCRIPTION},
+        ),
     ]
 
 
@@ -868,3 +893,17 @@ class SourceAdmin(DiaryAdmin):
     list_display = ["title", "publisher", "published_on", "url"]
     search_fields = ["title", "publisher", "url"]
     date_hierarchy = "published_on"
+    fieldsets = [
+        (None, {"fields": ["title", "title_is_descriptive", "publisher", "language"]}),
+        (
+            _("Where to find it"),
+            {
+                "fields": ["url", "published_on", "archive_url", "consulted_on"],
+                "description": _(
+                    "Only what is known: an address or a date the source does not give stays "
+                    "empty rather than guessed."
+                ),
+            },
+        ),
+        (None, {"fields": ["reference_note", "text"]}),
+    ]

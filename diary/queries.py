@@ -9,10 +9,12 @@ same-mission rules (older data: the database refuses new such rows) is left out,
 allowed to fail a page: visibility follows the record itself and what it is shown through.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (
+    CharField,
     Count,
     Exists,
     F,
@@ -22,15 +24,18 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
+    Value,
     Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import RowNumber, Substr, Upper
 from django.shortcuts import get_object_or_404
 
 from . import maps
 from .changelog import diff
 from .models import Agreement, Day, Mission, Organisation, Person, Source, Visit
+
+ONE_DAY = datetime.timedelta(days=1)
 from .models.revision import publication_dates
 
 
@@ -47,6 +52,15 @@ def _card_details(user):
 
 def _parties(user):
     return Prefetch("parties", queryset=Organisation.objects.visible_to(user))
+
+
+def cited_sources():
+    """
+    The sources a day, visit or agreement cites, as its `cited_sources` list: what the
+    provenance line beside its facts links to (includes/provenance.html). A card whose list
+    was not fetched shows no source line rather than running a query of its own.
+    """
+    return Prefetch("sources", queryset=Source.objects.defer("text"), to_attr="cited_sources")
 
 
 def with_card_details(visits, agreements, user):
@@ -87,10 +101,7 @@ def itinerary(user, slug):
         Mission.objects.visible_to(user)
         .select_related("lead_organisation")
         .annotate(visit_total=visit_total, **publication_dates())
-        .prefetch_related(
-            # A source's full text is not shown here.
-            Prefetch("sources", queryset=Source.objects.defer("text")),
-        ),
+        .prefetch_related(_delegation(user)),
         slug=slug,
     )
     # Past settings.FULL_ITINERARY_MAX_VISITS, each day links to its page with its count of
@@ -112,17 +123,129 @@ def itinerary(user, slug):
     for agreement in agreements:
         agreement.mission = mission
         agreement.signed_day = days_by_id.get(agreement.signed_day_id)
+    route = []  # every visit, in itinerary order, for the map
     if collapsed:
         undated = list(Visit.objects.filter(mission=mission, day__isnull=True))
     else:
-        undated = _place_visits(mission, days_by_id, user)
+        undated = _place_visits(mission, days_by_id, user, route)
     for visit in undated:
         visit.mission = mission
-    return Itinerary(mission, days, undated, agreements, collapsed)
+    # Collapsed, no visit card is shown: their sources are not read.
+    visits = None if collapsed else [*undated, *(v for day in days for v in day.visit_list)]
+    _cite_in_one_query(mission, days, agreements, visits)
+    itinerary = Itinerary(mission, days, undated, agreements, collapsed)
+    itinerary.timeline = timeline(mission, days, agreements)
+    # The route map: from the visits read above, or its own query when they were not read.
+    itinerary.route_map = mission_map(mission) if collapsed else maps.route_map(route)
+    return itinerary
 
 
-def _place_visits(mission, days_by_id, user):
-    """Every visit of the mission in one query, each on its day; returns the undated ones."""
+def _cite_in_one_query(mission, days, agreements, visits):
+    """
+    Set `cited_sources` on the mission, its days, agreements and (unless None) visits: the
+    sources each cites, by title, for the provenance line beside its facts. One query, a
+    UNION of the four link tables, each row a source and the record citing it; a source's
+    full text is not read.
+    """
+    base = Source.objects.defer("text").order_by()
+    links = [("mission", "missions", Q(missions=mission))]
+    links += [
+        (kind, kind + "s", Q(**{f"{kind}s__mission": mission})) for kind in ("day", "agreement")
+    ]
+    if visits is not None:
+        links.append(("visit", "visits", Q(visits__mission=mission)))
+    parts = [
+        base.filter(condition).annotate(
+            cited_kind=Value(kind, output_field=CharField()), cited_by=F(f"{relation}__id")
+        )
+        for kind, relation, condition in links
+    ]
+    citing = {("mission", mission.pk): mission}
+    for kind, records in (("day", days), ("agreement", agreements), ("visit", visits or [])):
+        citing.update(((kind, record.pk), record) for record in records)
+    for record in citing.values():
+        record.cited_sources = []
+    for source in parts[0].union(*parts[1:], all=True):
+        record = citing.get((source.cited_kind, source.cited_by))
+        if record is not None:  # else a row of another mission's day: not shown here
+            record.cited_sources.append(source)
+    for record in citing.values():
+        record.cited_sources.sort(key=lambda source: (source.title, source.pk))
+
+
+def _delegation(user):
+    return Prefetch(
+        "delegation", queryset=Person.objects.visible_to(user).select_related("organisation")
+    )
+
+
+@dataclass
+class NothingRecorded:
+    """Dates of the mission with no day and no agreement recorded: not a claim that nothing
+    happened, only that the diary holds nothing for them."""
+
+    first: object  # datetime.date
+    last: object
+    mission_start: object
+    is_gap = True
+
+    @property
+    def single(self):
+        return self.first == self.last
+
+    @property
+    def first_number(self):
+        """Day 1 is the mission's start date, as Day.number counts."""
+        return (self.first - self.mission_start).days + 1
+
+    @property
+    def last_number(self):
+        return (self.last - self.mission_start).days + 1
+
+
+def timeline(mission, days, agreements):
+    """
+    Every date from the mission's start to its end, in order: each recorded day (with
+    `agreement_list`, the agreements signed on it), a day with no record of its own whose
+    date agreements were signed on (an unsaved Day: no page of its own), and runs of dates
+    with nothing recorded (NothingRecorded). No date is made up: a run of empty dates only
+    says that the diary records nothing for them. No query.
+    """
+    signed = {}
+    for agreement in agreements:
+        day = agreement.signed_day
+        date = day.date if day is not None else agreement.signed_on
+        if date is not None:
+            signed.setdefault(date, []).append(agreement)
+    by_date = {day.date: day for day in days}
+    dates = set(by_date) | set(signed)
+    if mission.start_date <= mission.end_date:
+        span = (mission.end_date - mission.start_date).days + 1
+        dates.update(mission.start_date + ONE_DAY * n for n in range(span))
+    entries = []
+    for date in sorted(dates):
+        day = by_date.get(date)
+        if day is None and date in signed:
+            day = Day(mission=mission, date=date)
+            day.visit_list, day.visit_count = [], 0
+        if day is None:
+            previous = entries[-1] if entries else None
+            if getattr(previous, "is_gap", False) and previous.last + ONE_DAY == date:
+                previous.last = date
+                continue
+            entries.append(NothingRecorded(date, date, mission.start_date))
+            continue
+        day.agreement_list = signed.get(date, [])
+        entries.append(day)
+    return entries
+
+
+def _place_visits(mission, days_by_id, user, route):
+    """
+    Every visit of the mission in one query, each on its day; returns the undated ones, and
+    appends every visit to `route` in itinerary order (one on another mission's day as
+    undated, as mission_map() reads it).
+    """
     visits = (
         Visit.objects.filter(mission=mission)
         .select_related("place")
@@ -138,6 +261,9 @@ def _place_visits(mission, days_by_id, user):
         elif visit.day_id in days_by_id:  # else its day is another mission's: left out
             visit.day = days_by_id[visit.day_id]
             visit.day.visit_list.append(visit)
+        else:
+            visit.day = None
+        route.append(visit)
     for day in days_by_id.values():
         day.visit_count = len(day.visit_list)
     return undated
@@ -181,6 +307,7 @@ def day_page(user, mission_slug, date):
         Day.objects.visible_to(user)
         .select_related("mission")
         .with_neighbour_dates()
+        .prefetch_related(cited_sources())
         .annotate(**publication_dates("mission")),
         mission__slug=mission_slug,
         date=date,
@@ -192,6 +319,8 @@ def day_page(user, mission_slug, date):
     for visit in visits:
         visit.day = day
     with_card_details(visits, agreements, user)
+    prefetch_related_objects(visits, cited_sources())
+    prefetch_related_objects(agreements, cited_sources())
     return day, visits, agreements
 
 
@@ -212,7 +341,7 @@ def visit_page(user, mission_slug, slug):
     agreements = list(
         visit.agreements.filter(mission=visit.mission)
         .select_related("kind")
-        .prefetch_related(_parties(user))
+        .prefetch_related(_parties(user), cited_sources())
     )
     return visit, agreements
 
@@ -226,7 +355,7 @@ def organisation(user, slug):
     agreements = Agreement.objects.visible_to(user)
     organisations = Organisation.objects.visible_to(user)
     found = get_object_or_404(
-        organisations.select_related("parent").annotate(
+        organisations.select_related("parent", "headquarters").annotate(
             visit_count=count_of(visits.filter(organisations=OuterRef("pk"))),
             agreement_count=count_of(agreements.filter(parties=OuterRef("pk"))),
             parent_visible=Exists(organisations.filter(pk=OuterRef("parent_id"))),
@@ -257,6 +386,11 @@ def organisation_lists(user, organisation):
     return visits, agreements, children, members
 
 
+def organisation_missions(user, organisation):
+    """The missions whose delegation's agency the organisation is (Mission.lead_organisation)."""
+    return list(Mission.objects.visible_to(user).filter(lead_organisation=organisation))
+
+
 def person(user, slug):
     visits = Visit.objects.visible_to(user).filter(people=OuterRef("pk"))
     return get_object_or_404(
@@ -264,6 +398,30 @@ def person(user, slug):
         .select_related("organisation")
         .annotate(visit_count=count_of(visits)),
         slug=slug,
+    )
+
+
+def person_delegations(user, person):
+    """The missions whose delegation the person was part of, newest first."""
+    return list(
+        Mission.objects.visible_to(user)
+        .filter(delegation=person)
+        .select_related("lead_organisation")
+    )
+
+
+def person_signatures(user, person):
+    """The agreements the person signed (Signatory), each with its capacity, by date."""
+    from .models import Signatory
+
+    agreements = Agreement.objects.visible_to(user)
+    return list(
+        Signatory.objects.visible_to(user)
+        .filter(person=person, agreement__in=agreements)
+        .select_related("agreement__mission", "agreement__kind")
+        .order_by(
+            F("agreement__signed_on").asc(nulls_last=True), "agreement__title", "agreement__pk"
+        )
     )
 
 
@@ -339,6 +497,66 @@ def agreement_page(user, slug):
     related = agreement.related_agreements(Agreement.objects.visible_to(user))
     return agreement, related
 
+
+# --- A–Z directories: /organisations/ and /people/ ------------------------------------------
+
+
+def _initial(field):
+    """The first letter of `field`, upper case: each row's heading in an A–Z list."""
+    return Upper(Substr(field, 1, 1))
+
+
+def _letters(rows):
+    """[(letter, count)] of an A–Z queryset annotated with `initial`, in one query."""
+    counted = rows.order_by().values("initial").annotate(n=Count("pk")).order_by("initial")
+    return [(row["initial"], row["n"]) for row in counted]
+
+
+@dataclass
+class Directory:
+    rows: object  # a queryset in A–Z order, to page, each row with its `initial` and counts
+    letters: list  # [(letter, count)], A–Z
+    total: int
+
+
+def organisation_directory(user):
+    """
+    Every organisation the reader may see (published content names it), A–Z, each with its
+    counts of visible visits and agreements: two queries for a page, whatever the size.
+    """
+    visits = Visit.objects.visible_to(user)
+    agreements = Agreement.objects.visible_to(user)
+    rows = Organisation.objects.visible_to(user).annotate(initial=_initial("name"))
+    letters = _letters(rows)
+    rows = rows.annotate(
+        visit_count=count_of(visits.filter(organisations=OuterRef("pk"))),
+        agreement_count=count_of(agreements.filter(parties=OuterRef("pk"))),
+    ).order_by("initial", Upper("name"), "pk")
+    return Directory(rows, letters, sum(n for _, n in letters))
+
+
+def person_directory(user):
+    """Every person the reader may see, A–Z, with the visits they were met at and the
+    agreements they signed: two queries for a page."""
+    from .models import Signatory
+
+    visits = Visit.objects.visible_to(user)
+    agreements = Agreement.objects.visible_to(user)
+    rows = Person.objects.visible_to(user).annotate(initial=_initial("name"))
+    letters = _letters(rows)
+    rows = (
+        rows.select_related("organisation")
+        .annotate(
+            visit_count=count_of(visits.filter(people=OuterRef("pk"))),
+            agreement_count=count_of(
+                Signatory.objects.filter(person=OuterRef("pk"), agreement__in=agreements)
+            ),
+        )
+        .order_by("initial", Upper("name"), "pk")
+    )
+    return Directory(rows, letters, sum(n for _, n in letters))
+
+
 def mission_updates(slug):
     """
     A published mission and its revisions, newest first, each with `changes`: its
@@ -351,3 +569,41 @@ def mission_updates(slug):
         revision.mission = mission
         revision.changes = diff(previous.document if previous else None, revision.document)
     return mission, revisions
+
+
+# --- A source and what cites it: /sources/<uuid>/ ---------------------------------------------
+
+SOURCE_CITATIONS_SHOWN = 100
+
+
+@dataclass
+class Citations:
+    """What cites a source, kind by kind: the first SOURCE_CITATIONS_SHOWN and the count."""
+
+    label: str
+    records: list
+    count: int
+
+
+def source_page(user, uuid):
+    """
+    A source the reader may see (published content cites it) and the visible records that
+    cite it: a draft citing it is never named. Eight queries at most, whatever the counts.
+    """
+    from django.utils.translation import gettext as _
+
+    source = get_object_or_404(Source.objects.visible_to(user).defer("text"), uuid=uuid)
+    kinds = [
+        (_("Missions"), Mission.objects.visible_to(user)),
+        (_("Days"), Day.objects.visible_to(user).select_related("mission")),
+        (_("Visits"), Visit.objects.visible_to(user).select_related("mission")),
+        (_("Agreements"), Agreement.objects.visible_to(user).select_related("mission")),
+    ]
+    citations = []
+    for label, records in kinds:
+        citing = records.filter(sources=source)
+        shown = list(citing[:SOURCE_CITATIONS_SHOWN])
+        count = len(shown) if len(shown) < SOURCE_CITATIONS_SHOWN else citing.count()
+        if shown:
+            citations.append(Citations(label, shown, count))
+    return source, citations

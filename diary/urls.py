@@ -43,7 +43,9 @@ urlpatterns = [
     path("updates.atom", site_export, {"identifier": "updates.atom"}, name="site_feed"),
     path("missions/<slug:mission_slug>/<isodate:date>/", views.day_detail, name="day"),
     path("missions/<slug:mission_slug>/visits/<slug:slug>/", views.visit_detail, name="visit"),
+    path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
+    path("people/", views.person_list, name="people"),
     path("people/<slug:slug>/", views.person_detail, name="person"),
     path("agreements/", views.agreement_list, name="agreements"),
     # Open data (docs/open-data.md): site-wide documents, served by one view like the formats.
@@ -57,5 +59,6 @@ urlpatterns = [
         )
     ),
     path("agreements/<slug:slug>/", views.agreement_detail, name="agreement"),
+    path("sources/<uuid:uuid>/", views.source_detail, name="source"),
     path("search/", views.search, name="search"),
 ]

@@ -23,6 +23,7 @@ from .search import SearchForm
 AGREEMENTS_PER_PAGE = 50
 VISITS_PER_PAGE = 25
 ORGANISATION_AGREEMENTS_PER_PAGE = 20
+DIRECTORY_PER_PAGE = 100
 # Only the form the pages link to: "02", "+2" or " 2" would be the same page at another
 # address (and another page-cache entry).
 PAGE_NUMBER = re.compile(r"[1-9][0-9]*")
@@ -68,7 +69,8 @@ def mission_detail(request, slug):
         "undated_visits": itinerary.undated_visits,
         "agreements": itinerary.agreements,
         "collapsed": itinerary.collapsed,
-        "route_map": queries.mission_map(itinerary.mission),
+        "timeline": itinerary.timeline,
+        "route_map": itinerary.route_map,
     }
     return render(request, "diary/mission_detail.html", context)
 
@@ -96,8 +98,6 @@ def visit_detail(request, mission_slug, slug):
     return render(request, "diary/visit_detail.html", context)
 
 
-@public_page(params=("page", "agreements_page"))
-def organisation_detail(request, slug):
 @public_page
 def mission_updates(request, slug):
     mission, revisions = queries.mission_updates(slug)
@@ -106,6 +106,8 @@ def mission_updates(request, slug):
     )
 
 
+@public_page(params=("page", "agreements_page"))
+def organisation_detail(request, slug):
     organisation = queries.organisation(request.user, slug)
     visits, agreements, children, members = queries.organisation_lists(request.user, organisation)
     # Visits and agreements page separately (`page`, `agreements_page`), each link landing
@@ -129,6 +131,7 @@ def mission_updates(request, slug):
         "visits": visits.object_list,
         "agreements_page": agreements,
         "agreements": agreements.object_list,
+        "missions": queries.organisation_missions(request.user, organisation),
     }
     return render(request, "diary/organisation_detail.html", context)
 
@@ -142,8 +145,47 @@ def person_detail(request, slug):
         VISITS_PER_PAGE,
         count=person.visit_count,
     )
-    context = {"person": person, "page": page, "visits": page.object_list}
+    context = {
+        "person": person,
+        "page": page,
+        "visits": page.object_list,
+        "delegations": queries.person_delegations(request.user, person),
+        "signatures": queries.person_signatures(request.user, person),
+    }
     return render(request, "diary/person_detail.html", context)
+
+
+def _directory_page(request, directory):
+    """
+    A page of an A–Z directory, with a jump link for every letter of the whole list: to its
+    heading on this page, or to the page where its entries start.
+    """
+    page = _page(request, directory.rows, DIRECTORY_PER_PAGE, count=directory.total)
+    letters, offset = [], 0
+    for position, (letter, count) in enumerate(directory.letters):
+        readable = letter.isascii() and letter.isalnum()
+        anchor = f"letter-{letter}" if readable else f"letter-{position}"
+        number = offset // DIRECTORY_PER_PAGE + 1
+        letters.append({"letter": letter, "count": count, "anchor": anchor, "page": number})
+        offset += count
+    anchors = {entry["letter"]: entry["anchor"] for entry in letters}
+    for row in page.object_list:
+        row.anchor = anchors.get(row.initial, "")
+    return page, letters
+
+
+@public_page(params=("page",))
+def organisation_list(request):
+    page, letters = _directory_page(request, queries.organisation_directory(request.user))
+    context = {"page": page, "organisations": page.object_list, "letters": letters}
+    return render(request, "diary/organisation_list.html", context)
+
+
+@public_page(params=("page",))
+def person_list(request):
+    page, letters = _directory_page(request, queries.person_directory(request.user))
+    context = {"page": page, "people": page.object_list, "letters": letters}
+    return render(request, "diary/person_list.html", context)
 
 
 @public_page(params=(*filters.PARAMETERS, "page"))
@@ -242,13 +284,25 @@ def agreement_detail(request, slug):
     return render(request, "diary/agreement_detail.html", context)
 
 
+@public_page
+def source_detail(request, uuid):
+    """A source's details and what cites it: how a reader checks a fact."""
+    source, citations = queries.source_page(request.user, uuid)
+    return render(request, "diary/source_detail.html", {"source": source, "citations": citations})
+
+
 @public_page(params=("q",))
 def search(request):
     """Published content only, whoever asks: search is a public index, not a preview."""
     form = SearchForm(request.GET)
     results = form.results() if form.is_valid() else None
     status = 400 if form.errors else 200
-    context = {"form": form, "search_query": form.data.get("q", ""), "results": results}
+    context = {
+        "form": form,
+        "search_query": form.data.get("q", ""),
+        "search_words": form.words(),
+        "results": results,
+    }
     return render(request, "diary/search.html", context, status=status)
 
 

@@ -271,6 +271,17 @@ OPEN_DATA_LICENCE_URL = env(
 OPEN_DATA_PUBLISHER_NAME = env("OPEN_DATA_PUBLISHER_NAME", default="Mission Tracker")
 OPEN_DATA_PUBLISHER_URL = env("OPEN_DATA_PUBLISHER_URL", default="")
 
+# --- Corrections ------------------------------------------------------------------------------
+# Where "Report a correction" (every page's footer) leads: a mailto: address, opened with the
+# page's address in its subject and body, or a web form's https:// address, given the page as
+# ?page=<address>. The default is a placeholder that reaches nobody: set your own.
+CORRECTIONS_ADDRESS = env.str("CORRECTIONS_ADDRESS", default="mailto:corrections@example.invalid")
+if not CORRECTIONS_ADDRESS.startswith(("mailto:", "https://", "http://")):
+    raise ImproperlyConfigured(
+        f"CORRECTIONS_ADDRESS must be a mailto: address or an http(s):// address, not "
+        f"{CORRECTIONS_ADDRESS!r}."
+    )
+
 # --- Logs -------------------------------------------------------------------------------------
 # Everything goes to stderr, which gunicorn (and systemd or a container runtime) collects:
 # every 500 with its request path and traceback ("Internal Server Error: /path"), every 503

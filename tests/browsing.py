@@ -35,8 +35,13 @@ def public_pages():
         Organisation.objects.published(),
         Person.objects.published(),
         Agreement.objects.published(),
+        Source.objects.published(),
     ):
         pages += [obj.get_absolute_url() for obj in queryset]
+    pages += [
+        reverse("diary:mission_updates", kwargs={"slug": mission.slug})
+        for mission in Mission.objects.published()
+    ]
     return pages
 
 

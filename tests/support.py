@@ -2,3 +2,47 @@
 
 # The most queries a public page may make (tests/test_performance.py, tests/test_search.py).
 MAX_PUBLIC_PAGE_QUERIES = 10
+
+
+# --- How each fact is known (tests/test_provenance.py) ----------------------------------------
+
+# The demo's one source: the LSA's own article (diary/fixtures/lsa-japan-mission-2024.json).
+DEMO_SOURCE_UUID = "5e8127f6-d6a4-4a50-8e49-a22c118f5b5e"
+
+
+def by_class(element, name, tag="*"):
+    """The descendants of an lxml element with class `name` (and tag `tag`), in page order."""
+    return element.xpath(
+        f".//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+    )
+
+
+def provenance_of(element):
+    """
+    The provenance lines (includes/provenance.html) inside an lxml element, in page order:
+    each a dict of the source links it cites, its "inferred:" and "reference data:" notes,
+    and its owner, the nearest <article>, <section>, <header> or <dd> holding it (so a day's
+    own line can be told from its visit cards').
+    """
+    lines = []
+    for line in by_class(element, "provenance"):
+        owner = next(
+            a for a in line.iterancestors() if a.tag in {"article", "section", "header", "dd"}
+        )
+
+        def note(kind, line=line):
+            found = by_class(line, f"provenance__{kind}")
+            if not found:
+                return ""
+            label = by_class(found[0], "provenance__kind")[0].text_content()
+            return found[0].text_content().removeprefix(label).strip()
+
+        lines.append(
+            {
+                "sources": [a.get("href") for a in by_class(line, "source-link", "a")],
+                "inferred": note("inferred"),
+                "reference": note("reference"),
+                "owner": owner,
+            }
+        )
+    return lines

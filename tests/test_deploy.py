@@ -74,9 +74,13 @@ PUBLIC_PAGES = [
     "/missions/japan-2024/",
     "/missions/japan-2024/2024-06-11/",
     "/missions/japan-2024/visits/ispace/",
+    "/missions/japan-2024/updates/",
     "/organisations/jaxa/",
+    "/organisations/",
+    "/people/",
     "/agreements/",
     "/search/?q=JAXA",
+    "/sources/5e8127f6-d6a4-4a50-8e49-a22c118f5b5e/",
     "/no-such-page/",
 ]
 

@@ -172,10 +172,14 @@ PUBLIC_PAGES = [
     "/missions/japan-2024/",
     "/missions/japan-2024/2024-06-11/",
     "/missions/japan-2024/visits/tansa-x-sagamihara/",
+    "/missions/japan-2024/updates/",
     "/organisations/jaxa/",
     "/people/hiroshi-yamakawa/",
+    "/organisations/",
+    "/people/",
     "/agreements/",
     "/agreements/luxprovide-jaxa-loi/",
+    "/sources/5e8127f6-d6a4-4a50-8e49-a22c118f5b5e/",
 ]
 
 
@@ -317,8 +321,9 @@ def test_sitemap_lists_every_published_page_in_every_language(client, demo):
     ]:
         for prefix in ("", "/fr", "/ja"):
             assert f"http://testserver{prefix}{url}" in locations, prefix + url
-    # 2 listings + 1 mission + 3 days + 6 visits + 10 organisations + 2 people + 3 agreements
-    assert len(locations) == 27 * 3
+    # 4 listings + 1 mission + its updates + 3 days + 6 visits + 10 organisations
+    # + 2 people + 3 agreements
+    assert len(locations) == 30 * 3
 
 
 def test_sitemap_names_each_pages_translations(client, demo):

@@ -43,13 +43,28 @@ def _uuids(objects):
     return sorted(str(obj.uuid) for obj in objects)
 
 
-def _source(source):
+def _source(source, absolute):
     return {
         "uuid": str(source.uuid),
         **_texts(source, SOURCE_TEXT),
+        "title_is_descriptive": source.title_is_descriptive,
         "publisher": source.publisher,
+        "language": source.language,
         "url": source.url,
         "published_on": _iso(source.published_on),
+        "consulted_on": _iso(source.consulted_on),
+        "archive_url": source.archive_url,
+        "reference_note": source.reference_note,
+        "page": absolute(source.get_absolute_url()),
+    }
+
+
+def _same_as(record):
+    """The record's Wikidata item, if staff gave one: its id and, as schema.org's `sameAs`,
+    the URLs of the same entity elsewhere (reference data, not a fact of the mission)."""
+    return {
+        "wikidata_id": record.wikidata_id,
+        "sameAs": [record.wikidata_url] if record.wikidata_id else [],
     }
 
 
@@ -65,6 +80,8 @@ def _organisation(organisation, absolute):
         "kind": organisation.kind,
         "website": organisation.website,
         "parent": str(organisation.parent.uuid) if organisation.parent else None,
+        "reference_note": organisation.reference_note,
+        **_same_as(organisation),
         "url": absolute(organisation.get_absolute_url()),
     }
 
@@ -77,6 +94,8 @@ def _person(person, absolute):
         "honorific": person.honorific,
         "role": person.role,
         "organisation": str(person.organisation.uuid) if person.organisation else None,
+        "reference_note": person.reference_note,
+        **_same_as(person),
         "url": absolute(person.get_absolute_url()),
     }
 
@@ -97,6 +116,7 @@ def _place(place):
         "coordinates_source": place.coordinates_source,
         "wikidata_id": place.wikidata_id,
         "osm_id": place.osm_id,
+        "reference_note": place.reference_note,
     }
 
 
@@ -114,6 +134,7 @@ def _visit(visit, related, url):
         "city": visit.city,
         "place": _place(visit.place) if visit.place else None,
         "position": visit.position,
+        "inferred_note": visit.inferred_note,
         **{field: by_visit.get(visit.pk, []) for field, by_visit in related.items()},
         "url": url(visit.slug),
     }
@@ -142,6 +163,7 @@ def _agreement(agreement, absolute):
             for implemented in sorted(agreement.implements.all(), key=lambda a: str(a.uuid))
         ],
         "sources": _uuids(agreement.sources.all()),
+        "inferred_note": agreement.inferred_note,
         "url": absolute(agreement.get_absolute_url()),
     }
 
@@ -169,7 +191,7 @@ def mission_document(mission, absolute) -> dict:
     The document for one published mission. `absolute` turns a path into an absolute URL
     (request.build_absolute_uri).
     """
-    days = list(mission.days.order_by("date"))
+    days = list(mission.days.order_by("date").prefetch_related("sources"))
     # A mission's visits may be many (15,000 in bench/exports_15k.py): their links are read
     # as UUIDs, one query per kind, rather than prefetched as records.
     visit_rows = Visit.objects.filter(mission=mission)
@@ -206,8 +228,8 @@ def mission_document(mission, absolute) -> dict:
     if mission.lead_organisation_id:
         organisation_ids.add(mission.lead_organisation_id)
     sources = {s.pk: s for s in mission_sources}
-    for agreement in agreements:
-        sources.update((s.pk, s) for s in agreement.sources.all())
+    for record in [*agreements, *days]:
+        sources.update((s.pk, s) for s in record.sources.all())
     sources.update((s.pk, s) for s in Source.objects.filter(visits__in=visit_rows).distinct())
 
     return {
@@ -226,6 +248,7 @@ def mission_document(mission, absolute) -> dict:
             ),
             "delegation": _uuids(delegation),
             "sources": _uuids(mission_sources),
+            "inferred_note": mission.inferred_note,
             "url": absolute(mission.get_absolute_url()),
         },
         "days": [
@@ -233,6 +256,8 @@ def mission_document(mission, absolute) -> dict:
                 "uuid": str(day.uuid),
                 "date": _iso(day.date),
                 **_texts(day, DAY_TEXT),
+                "sources": _uuids(day.sources.all()),
+                "inferred_note": day.inferred_note,
                 "url": absolute(day.get_absolute_url()),
             }
             for day in days
@@ -249,6 +274,7 @@ def mission_document(mission, absolute) -> dict:
         "organisations": [_organisation(o, absolute) for o in _with_parents(organisation_ids)],
         "people": [_person(person, absolute) for person in people],
         "sources": [
-            _source(source) for source in sorted(sources.values(), key=lambda s: str(s.uuid))
+            _source(source, absolute)
+            for source in sorted(sources.values(), key=lambda s: str(s.uuid))
         ],
     }

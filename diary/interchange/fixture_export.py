@@ -13,7 +13,7 @@ record), then the records themselves are read and written a chunk at a time.
 
 import datetime
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 
 from django.core.serializers.json import Serializer as JsonSerializer
 from django.db.models import Prefetch
@@ -165,6 +165,7 @@ def collect_mission_records(missions) -> dict[type, set[int]]:
 
     records[Source] = (
         _m2m_targets(Mission, "sources", missions_all)
+        | _m2m_targets(Day, "sources", days)
         | _m2m_targets(Visit, "sources", visits)
         | _m2m_targets(Agreement, "sources", agreements)
     )
@@ -266,7 +267,10 @@ def iter_records(records: dict[type, set[int]]) -> Iterator:
 
 def write_fixture(records: dict[type, set[int]], stream) -> int:
     """Write the records to a text stream as a JSON fixture; return how many were written."""
-    counter = _Counter(iter_records(records))
+    from .fixture_revisions import iter_revisions  # it reads fixture_checks, which reads this
+
+    # The missions' published revisions last: they point to their mission only.
+    counter = _Counter(chain(iter_records(records), iter_revisions(records[Mission])))
     FixtureSerializer().serialize(
         counter,
         stream=stream,

@@ -16,7 +16,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from diary.models import Mission, Organisation, Visit
+from diary.models import Mission, Organisation, Source, Visit
 from diary.roles import EDITOR
 
 from ..browsing import read_form, single_values
@@ -234,7 +234,10 @@ def test_staff_without_permission_to_view_the_diary_do_not_preview_drafts(
     user = django_user_model.objects.create_user("clerk", password="pw-clerk", is_staff=True)
     client.force_login(user)
     assert client.get(reverse("admin:diary_mission_changelist")).status_code == 403
+    secret_source = Source.objects.create(title="Secret memo")
+    draft_world["day"].sources.add(secret_source)
     for url in [
+        secret_source.get_absolute_url(),
         reverse("diary:mission", args=["secret-mission"]),
         reverse("diary:visit", args=["secret-mission", "secret-visit"]),
         reverse("diary:mission_ics", args=["secret-mission"]),
