@@ -31,7 +31,7 @@ class DiarySitemap(Sitemap):
 
 class ListingSitemap(DiarySitemap):
     def items(self):
-        return ["diary:home", "diary:agreements"]
+        return ["diary:home", "diary:agreements", "diary:organisations", "diary:people"]
 
     def location(self, item):
         return reverse(item)

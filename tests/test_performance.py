@@ -78,6 +78,8 @@ def public_pages(mission):
         "person": person.get_absolute_url(),
         "agreement list": reverse("diary:agreements"),
         "agreement": agreement.get_absolute_url(),
+        "organisations": reverse("diary:organisations"),
+        "people": reverse("diary:people"),
     }
 
 

@@ -263,7 +263,7 @@ def test_mission_fixture_carries_its_places(demo, tmp_path):
 
 def test_public_json_gives_each_visit_its_place_with_geojson_coordinates(demo, client):
     document = json.loads(client.get("/missions/japan-2024.json").content)
-    assert document["schema_version"] == 2
+    assert document["schema_version"] == 3
     places = {v["slug"]: v["place"] for v in document["visits"]}
     jaxa = next(p for p in places.values() if p and p["name"] == "JAXA Sagamihara Campus")
     assert jaxa["coordinates"] == [139.395, 35.558]  # [longitude, latitude]

@@ -19,7 +19,7 @@ MAX_ORGANISATION_DEPTH = 10
 class OrganisationQuerySet(DiaryQuerySet):
     def published(self):
         """Organisations that appear in published content; the rest are nobody's business."""
-        from .agreement import Agreement
+        from .agreement import Agreement, Signatory
         from .mission import Mission, Visit
 
         return self.filter(
@@ -28,6 +28,8 @@ class OrganisationQuerySet(DiaryQuerySet):
             | Exists(Mission.objects.published().filter(lead_organisation=OuterRef("pk")))
             | Exists(Visit.objects.published().filter(people__organisation=OuterRef("pk")))
             | Exists(Mission.objects.published().filter(delegation__organisation=OuterRef("pk")))
+            # A signatory's organisation, which their page names.
+            | Exists(Signatory.objects.published().filter(person__organisation=OuterRef("pk")))
         )
 
 
@@ -184,11 +186,14 @@ class Organisation(DiaryModel):
 
 class PersonQuerySet(DiaryQuerySet):
     def published(self):
+        """People published content names: met on a visit, in a delegation, or signatories."""
+        from .agreement import Signatory
         from .mission import Mission, Visit
 
         return self.filter(
             Exists(Visit.objects.published().filter(people=OuterRef("pk")))
             | Exists(Mission.objects.published().filter(delegation=OuterRef("pk")))
+            | Exists(Signatory.objects.published().filter(person=OuterRef("pk")))
         )
 
 
