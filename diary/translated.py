@@ -96,3 +96,19 @@ def translations(record, fields):
         }
         for language in other_languages()
     }
+
+
+# What follows an item of a list of names. Japanese enumerates with the ideographic comma,
+# also where English separates longer items with semicolons; French puts a narrow no-break
+# space before a semicolon.
+SEPARATORS = {
+    ",": {"ja": "、"},
+    ";": {"ja": "、", "fr": "\u202f; "},
+}
+DEFAULT_SEPARATORS = {",": ", ", ";": "; "}
+
+
+def list_separator(kind=",", language=None):
+    """ ", " (or "; " for kind ";") in the active language's typography: "、" in Japanese."""
+    language = (language or get_language() or fallback_language()).split("-")[0]
+    return SEPARATORS[kind].get(language, DEFAULT_SEPARATORS[kind])

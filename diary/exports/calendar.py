@@ -16,6 +16,10 @@ Choices a subscriber will notice:
 - UIDs are `<visit uuid>@missiontracker`: the UUID is the record's identity on every
   instance (fixtures carry it), so re-importing the mission, or serving it from another
   server, keeps each event the same event in subscribers' calendars.
+- The feed speaks the language of its address: /fr/missions/<slug>.ics is in French,
+  /ja/….ics in Japanese (titles, summaries and labels; lists of names joined as that
+  language joins them). A title or summary nobody has translated is the English text, and
+  its property says so with LANGUAGE=en (RFC 5545 §3.2.10), as the pages mark it lang="en".
 - DTSTAMP is not the time of the request. With no METHOD (a published feed, not an iTIP
   message) RFC 5545 §3.8.7.2 makes DTSTAMP the time the information was last revised; the
   records keep no revision time, so the feed uses a fixed value of the mission itself, its
@@ -34,10 +38,12 @@ with the `Event`-built calendar on the demo and on awkward text at every fold of
 
 import datetime
 
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Timezone, vDDDTypes, vGeo, vText
 from icalendar.parser import Contentline
 
 from ..models import Visit
+from ..translated import list_separator, translate_field
 from .related import related_by_visit, url_maker
 
 PRODID = "-//Mission Tracker//Mission diary//EN"
@@ -70,17 +76,14 @@ def visit_description(visit, organisations, people):
     """The summary, then who was met: what a subscriber wants to read in the event."""
     paragraphs = [visit.summary] if visit.summary else []
     if organisations:
-        paragraphs.append("Organisations: " + ", ".join(str(o) for o in organisations))
+        names = list_separator(",").join(str(o) for o in organisations)
+        paragraphs.append(_("Organisations: %(names)s") % {"names": names})
     if people:
-        paragraphs.append(
-            "People met: "
-            + "; ".join(
-                f"{person.full_name} ({person.title_line})"
-                if person.title_line
-                else person.full_name
-                for person in people
-            )
+        names = list_separator(";").join(
+            f"{person.full_name} ({person.title_line})" if person.title_line else person.full_name
+            for person in people
         )
+        paragraphs.append(_("People met: %(names)s") % {"names": names})
     return "\n\n".join(paragraphs)
 
 
@@ -94,6 +97,13 @@ def folded(line: bytes) -> bytes:
 def content_line(name, value) -> bytes:
     """One property, its parameters and value as icalendar's components write them, folded."""
     return folded(Contentline.from_parts(name, value.params, value).encode())
+
+
+def translated_line(name, text) -> bytes:
+    """A TEXT property of a translated field: LANGUAGE=en when it is the English stand-in."""
+    if text.lang:
+        return content_line(name, vText(text.text, params={"LANGUAGE": text.lang}))
+    return text_line(name, text.text)
 
 
 def text_line(name, text) -> bytes:
@@ -144,7 +154,7 @@ class EventWriter:
             start, end = visit.start, visit.end
         lines = [
             b"BEGIN:VEVENT\r\n",
-            text_line("SUMMARY", visit.title),
+            translated_line("SUMMARY", translate_field(visit, "title")),
             self.time_line("DTSTART", start),
         ]
         if end is not None:
@@ -170,9 +180,10 @@ class EventWriter:
 
 def calendar_texts(mission):
     """The calendar's own name and description, as (property, text) pairs."""
-    texts = [("NAME", mission.title), ("X-WR-CALNAME", mission.title)]
-    if mission.summary:
-        texts += [("DESCRIPTION", mission.summary), ("X-WR-CALDESC", mission.summary)]
+    title, summary = translate_field(mission, "title"), translate_field(mission, "summary")
+    texts = [("NAME", title), ("X-WR-CALNAME", title)]
+    if summary:
+        texts += [("DESCRIPTION", summary), ("X-WR-CALDESC", summary)]
     return texts
 
 
@@ -235,7 +246,7 @@ def mission_calendar(mission, absolute_url):
     # (RFC 7986 §5.1; the X-WR- names as clients read them): vText escapes , ; \ and line
     # breaks as RFC 5545 §3.3.11 requires, and the serializer folds long lines.
     for name, text in calendar_texts(mission):
-        calendar.add(name, vText(text))
+        calendar.add(name, vText(text.text, params={"LANGUAGE": text.lang} if text.lang else None))
     # X-WR-TIMEZONE is what Google Calendar and Apple Calendar read as the calendar's zone.
     calendar.add("X-WR-TIMEZONE", mission.timezone)
     visits = dated_visits(mission)

@@ -9,6 +9,11 @@ named by its site and city. The format has no place for an event without a date,
 visit is left out rather than given an invented one; a dated visit with no recorded time spans
 its day (from 00:00, for 23:59: readers refuse "24:00") and says so in its description.
 
+The schedule speaks the language of its address (/fr/…/schedule.json in French, /ja/… in
+Japanese): the format's texts are plain strings, one language each, so each language is its
+own schedule. An event's `language` is that of its title: the reader's, or "en" where the
+title is the English text nobody has translated yet.
+
 The shapes chosen so that every consumer reads them, and the consumers it is tested with, are
 documented in docs/c3voc-schedule.md.
 """
@@ -19,15 +24,17 @@ import json
 import re
 import uuid
 
-from django.conf import settings
+from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import gettext as _
 
 from ..models import Visit
+from ..translated import translate_field
 from .related import related_by_visit, url_maker
 
 SCHEDULE_SCHEMA = "https://c3voc.de/schedule/schema.json"
 DEFAULT_ROOM = "Programme"
-TIME_NOT_RECORDED = "Time not recorded: this visit took place on this day."
-END_NOT_RECORDED = "End time not recorded."
+TIME_NOT_RECORDED = gettext_noop("Time not recorded: this visit took place on this day.")
+END_NOT_RECORDED = gettext_noop("End time not recorded.")
 # The schema only accepts zone names shaped like "Asia/Tokyo" (or UTC); others are left out.
 ZONE_NAME = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
 # A duration is read as a time of day by some consumers (pyfahrplan: dateutil), which refuse
@@ -92,17 +99,18 @@ def _event(visit, acronym, urls, related, day_start, day_length):
         # DST change (25 hours) the event ends an hour early rather than crash a reader.
         whole_day = min(day_length - datetime.timedelta(minutes=1), LONGEST_DURATION)
         start, duration = day_start, _hours_minutes(whole_day)
-        notes.append(TIME_NOT_RECORDED)
+        notes.append(_(TIME_NOT_RECORDED))
     else:
         start = visit.start
         if visit.end is None:
             duration = "00:00"
-            notes.append(END_NOT_RECORDED)
+            notes.append(_(END_NOT_RECORDED))
         else:
             duration = _hours_minutes(
                 visit.end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)
             )
     description = "\n\n".join(part for part in (visit.body, *notes) if part)
+    title = translate_field(visit, "title")
     return {
         "id": _event_id(visit),
         "guid": str(visit.uuid),
@@ -112,11 +120,11 @@ def _event(visit, acronym, urls, related, day_start, day_length):
         "room": _room(visit),
         "slug": _event_slug(acronym, visit),
         "url": urls["visit"](visit.slug),
-        "title": visit.title,
+        "title": title.text,
         "subtitle": "",
         "track": None,
         "type": "visit",
-        "language": settings.LANGUAGE_CODE,
+        "language": title.lang or get_language(),
         "abstract": visit.summary,
         "description": description,
         # `name` is pretalx's key, `public_name` frab's, which pyfahrplan and the voc XML

@@ -24,9 +24,9 @@ import secrets
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from ..translated import list_separator as separator
 from ..translated import translate_field
 
 register = template.Library()
@@ -88,19 +88,7 @@ def fallback_notice(context):
     return mark_safe(fallbacks.slot) if fallbacks is not None else ""
 
 
-# After each item but the last. Japanese enumerates with the ideographic comma, and uses it
-# where English would separate longer items with semicolons; French puts a narrow no-break
-# space before a semicolon.
-SEPARATORS = {
-    ",": {"ja": "、"},
-    ";": {"ja": "、", "fr": "\u202f; "},
-}
-DEFAULT_SEPARATORS = {",": ", ", ";": "; "}
-
-
 @register.filter
 def list_separator(forloop, kind=","):
     """{{ forloop|list_separator }} (or :";"): what follows an item of a list of names."""
-    if forloop["last"]:
-        return ""
-    return SEPARATORS[kind].get(get_language(), DEFAULT_SEPARATORS[kind])
+    return "" if forloop["last"] else separator(kind)
