@@ -3,13 +3,22 @@ import datetime
 import pytest
 from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from diary.models import Visit
 from diary.search import KINDS, search_kind
 from diary.search import search as search_records
 
-from .factories import make_agreement, make_day, make_mission, make_visit
+from .factories import (
+    make_agreement,
+    make_day,
+    make_draft_mission,
+    make_mission,
+    make_organisation,
+    make_person,
+    make_visit,
+)
 from .support import MAX_PUBLIC_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +78,8 @@ def test_every_word_must_match_but_not_side_by_side(client, demo):
 
 def test_results_are_grouped_by_kind_with_counts(client, demo):
     html = search(client, "JAXA").content.decode()
-    assert 'Organisations <span class="count">(1)</span>' in html
+    # JAXA, and Tansa X through its parent.
+    assert 'Organisations <span class="count">(2)</span>' in html
     assert 'Agreements <span class="count">(2)</span>' in html
     assert html.index('id="results-visits"') < html.index('id="results-organisations"')
     assert html.index('id="results-organisations"') < html.index('id="results-agreements"')
@@ -270,3 +280,129 @@ def test_on_postgresql_an_edit_ranks_at_once_by_save_and_by_queryset_update():
     capsule.title = "Quetzal capsule"
     capsule.save()
     assert visits_found("quetzal") == ["Quetzal capsule", "Archive tour"]
+
+
+# Issue 12: what a record belongs to, grouping, highlighting, suggestions.
+
+
+def test_finds_agreements_by_their_kinds_abbreviation(client, demo):
+    # (In either order: PostgreSQL ranks one that names its kind in its summary first.)
+    assert sorted(found(search(client, "MoC"))["agreements"]) == [
+        "Memorandum of Cooperation between Luxembourg and Japan in the field of space",
+        "Memorandum of Cooperation between the LSA and JAXA",
+    ]
+    assert found(search(client, "LoI"))["agreements"] == [
+        "Letter of Intent between LuxProvide and JAXA"
+    ]
+    # The kind's abbreviation and a word of the title together.
+    assert found(search(client, "MoC Luxembourg"))["agreements"] == [
+        "Memorandum of Cooperation between Luxembourg and Japan in the field of space"
+    ]
+
+
+def test_finds_people_through_their_organisation(client, demo):
+    assert "Dr Hiroshi Yamakawa" in found(search(client, "jaxa"))["people"]
+    # One word in the organisation's name, one in the person's role.
+    assert found(search(client, "jaxa president"))["people"] == ["Dr Hiroshi Yamakawa"]
+
+
+def test_finds_parts_of_an_organisation_through_their_parent(client, demo):
+    response = search(client, "jaxa")
+    assert found(response)["organisations"] == [
+        "Japan Aerospace Exploration Agency (JAXA)",
+        "Tansa X Space Exploration Innovation Hub Center (Tansa X)",
+    ]
+    assert "part of <mark>JAXA</mark>" in response.content.decode()
+
+
+def test_an_unpublished_parent_neither_finds_nor_is_shown(client):
+    """A parent named only by drafts stays unknown: its name finds nothing, no line names it."""
+    mission = make_mission()
+    hidden = make_organisation(name="Quiet Holding", slug="quiet-holding")
+    make_visit(make_draft_mission(), organisations=[hidden])
+    part = make_organisation(name="Open Lab", slug="open-lab", parent=hidden)
+    make_visit(mission, organisations=[part])
+    assert found(search(client, "quiet holding")) == {}
+    response = search(client, "open lab")
+    assert found(response)["organisations"] == ["Open Lab"]
+    assert "Quiet Holding" not in response.content.decode()
+
+
+def test_a_draft_agreement_is_not_found_by_its_kind_nor_a_draft_person_by_organisation(
+    client, draft_world
+):
+    mission = make_mission()
+    make_agreement(mission, title="Public accord", kind="loi")
+    assert found(search(client, "MoC")) == {}  # the draft world's agreement is an MoC
+    assert found(search(client, "LoI"))["agreements"] == ["Public accord"]
+    assert found(search(client, "hidden partner")) == {}
+
+
+def test_agreement_results_are_grouped_by_mission(client):
+    first = make_mission(title="Mission to Osaka", start_date=datetime.date(2024, 6, 10))
+    second = make_mission(title="Mission to Nagoya", start_date=datetime.date(2023, 6, 10))
+    for mission in (first, second, first, second):
+        make_agreement(mission, title=f"Probe accord of the {mission.title}")
+    response = search(client, "probe accord")
+    groups = {group.kind.key: group for group in response.context["results"]}
+    assert [(mission.title, len(items)) for mission, items in groups["agreements"].by_mission] == [
+        ("Mission to Osaka", 2),
+        ("Mission to Nagoya", 2),
+    ]
+    html = response.content.decode()
+    section = html[html.index('id="results-agreements"') :]
+    assert section.count(">Mission to Osaka</a>") == 1
+    assert section.count(">Mission to Nagoya</a>") == 1
+
+
+def test_matched_words_are_highlighted(client, demo):
+    html = search(client, "yamakawa").content.decode()
+    assert '<a href="/people/hiroshi-yamakawa/">Dr Hiroshi <mark>Yamakawa</mark></a>' in html
+    assert "<mark>Sagamihara</mark>" in search(client, "sagamihara").content.decode()
+    html = search(client, "LoI").content.decode()
+    assert "<mark>LoI</mark></abbr>" in html
+
+
+def test_highlighting_escapes_what_the_record_and_the_query_hold(client):
+    mission = make_mission()
+    make_visit(mission, title="Probe <b>bold</b> & <script>alert(1)</script>")
+    html = search(client, "<b>bold</b>").content.decode()
+    assert "<b>" not in html and "<script>alert" not in html
+    assert "Probe <mark>&lt;b&gt;bold&lt;/b&gt;</mark> &amp; &lt;script&gt;" in html
+    html = search(client, "script>alert").content.decode()
+    assert "&lt;<mark>script&gt;alert</mark>(1)&lt;/script&gt;" in html
+
+
+def test_nothing_found_suggests_the_directories_and_the_registry(client, demo):
+    html = search(client, "Vostok").content.decode()
+    suggestions = html[html.index('class="search-suggestions"') :]
+    assert f'href="{reverse("diary:agreements")}"' in suggestions
+    assert 'href="/organisations/"' in suggestions
+    assert 'href="/people/"' in suggestions
+
+
+def queries_of_a_search(query):
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(SEARCH_URL, {"q": query})
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_search_queries_do_not_grow_with_the_results():
+    """One record of each kind found, then many: the same number of queries."""
+
+    def world(n):
+        mission = make_mission(title=f"Probe mission {n}")
+        parent = make_organisation(name=f"Probe holding {n}")
+        organisation = make_organisation(name=f"Probe lab {n}", parent=parent)
+        person = make_person(name=f"Probe person {n}", organisation=organisation)
+        make_visit(mission, day=make_day(mission), organisations=[organisation], people=[person])
+        make_agreement(mission, parties=[organisation], title=f"Probe accord {n}")
+
+    world(0)
+    one = queries_of_a_search("probe")
+    for n in range(1, 6):
+        world(n)
+    many = queries_of_a_search("probe")
+    assert one == many
+    assert many <= MAX_PUBLIC_PAGE_QUERIES
