@@ -21,14 +21,18 @@ from .changelog import diff
 from .exports.public_json import mission_document
 from .models import Mission, Revision
 
+# The site's own addresses in a frozen copy: "site:/missions/…", whatever host published it,
+# and never mistaken for text staff typed (a title may well start with "/").
+SITE = "site:"
+
 
 def _site_relative(path):
-    return path
+    return SITE + path
 
 
 def frozen_document(mission) -> dict:
     """
-    The mission's public JSON as it reads now, with site-relative URLs ("/missions/…"): the
+    The mission's public JSON as it reads now, with the site's addresses as "site:/…": the
     copy a revision keeps, the same on every host (absolute_document() serves it).
     """
     # Written in the default language (English, unprefixed addresses) whoever publishes.
@@ -37,19 +41,21 @@ def frozen_document(mission) -> dict:
 
 
 def absolute_document(document, absolute):
-    """A frozen copy as served: each site-relative `url` made absolute, as the live JSON's."""
+    """A frozen copy as served: each "site:/…" address made absolute, as the live JSON's."""
     if isinstance(document, dict):
-        return {
-            key: (
-                absolute(value)
-                if key == "url" and isinstance(value, str) and value.startswith("/")
-                else absolute_document(value, absolute)
-            )
-            for key, value in document.items()
-        }
+        return {key: absolute_document(value, absolute) for key, value in document.items()}
     if isinstance(document, list):
         return [absolute_document(item, absolute) for item in document]
+    if isinstance(document, str) and document.startswith(SITE + "/"):
+        return absolute(document.removeprefix(SITE))
     return document
+
+
+def site_path(value):
+    """A frozen copy's "site:/…" address as a path of this site, e.g. for a link."""
+    if isinstance(value, str) and value.startswith(SITE + "/"):
+        return value.removeprefix(SITE)
+    return value
 
 
 def last_revision(mission):

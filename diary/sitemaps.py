@@ -87,6 +87,13 @@ class MissionSitemap(PublishedSitemap):
     queryset = Mission.objects.all()
 
 
+class MissionUpdatesSitemap(MissionSitemap):
+    """Each published mission's updates page (its changelog)."""
+
+    def location(self, item):
+        return reverse("diary:mission_updates", kwargs={"slug": item.slug})
+
+
 class DaySitemap(PublishedSitemap):
     queryset = Day.objects.select_related("mission")
     fields = ("date", "mission__slug")
@@ -112,6 +119,7 @@ class AgreementSitemap(PublishedSitemap):
 SITEMAPS = {
     "listings": ListingSitemap,
     "missions": MissionSitemap,
+    "updates": MissionUpdatesSitemap,
     "days": DaySitemap,
     "visits": VisitSitemap,
     "organisations": OrganisationSitemap,

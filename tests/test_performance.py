@@ -72,6 +72,7 @@ def public_pages(mission):
     return {
         "home": reverse("diary:home"),
         "itinerary": mission.get_absolute_url(),
+        "updates": reverse("diary:mission_updates", kwargs={"slug": mission.slug}),
         "day": visit.day.get_absolute_url(),
         "visit": visit.get_absolute_url(),
         "organisation": organisation.get_absolute_url(),

@@ -18,11 +18,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from diary.changelog import diff
+from diary.interchange.fixture_checks import FixtureImportError
+from diary.interchange.fixture_import import import_fixture
 from diary.models import Mission, Revision, Visit
 from diary.publishing import NothingToPublish, frozen_document, publish
 from diary.roles import EDITOR, VIEWER
 
 from . import factories
+from .diary_state import empty_diary, export_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -92,8 +95,8 @@ def test_loading_the_demo_publishes_it_as_revision_1(demo):
     revision = demo.revisions.get()
     assert revision.number == 1 and revision.significant
     assert revision.document["mission"]["uuid"] == str(demo.uuid)
-    # Site-relative addresses: the same copy whichever host published it.
-    assert revision.document["mission"]["url"] == "/missions/japan-2024/"
+    # The site's addresses as "site:/…": the same copy whichever host published it.
+    assert revision.document["mission"]["url"] == "site:/missions/japan-2024/"
 
 
 def test_loading_the_demo_again_adds_no_revision(demo):
@@ -437,5 +440,42 @@ def test_publishing_through_the_status_field_records_revision_1(staff_client):
 def test_the_frozen_copy_is_the_public_json_builder_with_site_relative_urls(demo):
     copy = frozen_document(demo)
     assert copy == demo.revisions.get().document
-    assert all(v["url"].startswith("/missions/japan-2024/visits/") for v in copy["visits"])
+    assert all(v["url"].startswith("site:/missions/japan-2024/visits/") for v in copy["visits"])
     assert Visit.objects.filter(mission=demo).count() == len(copy["visits"])
+
+
+# --- Backup and restore keep the changelog ---------------------------------------------------
+
+
+def test_a_backup_restored_into_an_empty_diary_keeps_the_changelog(client, demo, tmp_path):
+    edit_the_demo(demo)
+    publish(demo, note="Day 1 corrected.")
+    page_before = change_items(client.get(UPDATES).content.decode())
+    backup = export_bytes(tmp_path / "backup.json")
+    revisions = [r for r in json.loads(backup) if r["model"] == "diary.revision"]
+    assert [(r["fields"]["mission"], r["fields"]["number"]) for r in revisions] == [
+        ([str(demo.uuid)], 1),
+        ([str(demo.uuid)], 2),
+    ]
+    empty_diary()
+    assert not Revision.objects.exists()
+    import_fixture(backup)
+    assert Revision.objects.count() == 2
+    assert change_items(client.get(UPDATES).content.decode()) == page_before
+    assert export_bytes(tmp_path / "again.json") == backup
+
+
+def test_a_revision_record_that_breaks_a_rule_is_refused_naming_it(demo, tmp_path):
+    edit_the_demo(demo)
+    publish(demo, note="Day 1 corrected.")
+    records = json.loads(export_bytes(tmp_path / "backup.json"))
+    (second,) = [
+        r for r in records if r["model"] == "diary.revision" and r["fields"]["number"] == 2
+    ]
+    second["fields"]["note"] = ""
+    with pytest.raises(FixtureImportError, match="a significant update needs a public change note"):
+        import_fixture(json.dumps(records))
+    second["fields"].update(note="Fine.", number=0)
+    with pytest.raises(FixtureImportError, match="field “number”: must be a whole number from 1"):
+        import_fixture(json.dumps(records))
+    assert demo.revisions.get(number=2).note == "Day 1 corrected."

@@ -12,6 +12,7 @@ change of the diary's content, never from the clock.
 """
 
 import datetime
+import re
 
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -28,6 +29,12 @@ from .formats import JsonDocumentExporter
 ATOM = "application/atom+xml; charset=utf-8"
 # A feed lists the latest revisions; the updates page and the JSON keep every one.
 FEED_ENTRIES = 50
+# XML 1.0 has no place for these (Django's XML writer refuses them): staff text may hold them.
+XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text):
+    return XML_UNSAFE.sub("", str(text))
 
 
 class RevisionJsonExporter(JsonDocumentExporter):
@@ -106,7 +113,7 @@ class _FeedExporter(BaseExporter):
 
     def feed(self, title, link, feed_url, subtitle):
         return StableAtomFeed(
-            title=title,
+            title=xml_text(title),
             link=self.absolute_url(link),
             feed_url=self.absolute_url(feed_url),
             description=subtitle,
@@ -118,9 +125,9 @@ class _FeedExporter(BaseExporter):
     def add_revision(self, feed, revision, summary=""):
         link = self.absolute_url(revision.get_absolute_url())
         feed.add_item(
-            title=revision_title(revision),
+            title=xml_text(revision_title(revision)),
             link=link,
-            description=_description(revision, summary),
+            description=xml_text(_description(revision, summary)),
             unique_id=link,
             pubdate=revision.published_at,
             updateddate=revision.published_at,

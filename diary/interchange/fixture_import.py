@@ -57,9 +57,10 @@ from django.utils.translation import gettext as _
 from simple_history.manager import HistoryManager
 from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 
-from ..models import ContentVersion, Organisation
+from ..models import ContentVersion, Mission, Organisation
 from ..models.directory import MAX_ORGANISATION_DEPTH
 from ..signals import content_bumps_suspended
+from . import fixture_revisions
 from .fixture_checks import FixtureImportError, parse_fixture, references
 from .fixture_export import EXPORT_ORDER, batched
 
@@ -128,12 +129,17 @@ def import_fixture(
     permission check. expected_state: the state_digest of an earlier dry run of this file;
     the import is refused if the records it would write have changed since.
     """
-    records = parse_fixture(content)
+    revision_items = []
+    records = parse_fixture(content, revisions=revision_items)
     importer = _Importer(records)
+    # Published revisions (the changelog) travel with their missions: fixture_revisions.py.
+    importer.revisions = fixture_revisions.parse(revision_items)
     importer.load()
     importer.validate()
     if user is not None:
         importer.check_permissions(user)
+    missions_in_file = {record.uuid for record in records if record.model is Mission}
+    fixture_revisions.check(importer.revisions, missions_in_file, user)
     importer.digest_state()
     if expected_state is not None:
         importer.check_expected_state(expected_state)
@@ -154,6 +160,7 @@ class _Importer:
         self.changed_fields = {}  # (model, uuid) -> names of concrete fields that change
         self.link_changes = {}  # (model, uuid, m2m name) -> (targets to add, pks to remove)
         self.relinked = set()  # (model, uuid) of records whose links change
+        self.revisions = []  # fixture_revisions.RevisionRecord, written after the rest
 
     # -- Reading -------------------------------------------------------------------------
 
@@ -562,7 +569,7 @@ class _Importer:
         the database's own rules (check constraints, foreign keys) judge the preview exactly
         as they will judge the import. Its lock lasts the few seconds of the bulk writes.
         """
-        if not self._writes():
+        if not self._writes() and not self.revisions:
             return
         try:
             with transaction.atomic(using=self.using), content_bumps_suspended():
@@ -576,6 +583,7 @@ class _Importer:
                     added = self._write_links()
                 except DatabaseError as error:
                     raise _Refused(None, error) from None
+                fixture_revisions.write(self.revisions, self.report)
                 if not dry_run:
                     self._write_link_history(histories, added)
                 if dry_run:

@@ -6,6 +6,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from ..publishing import site_path
 from .diary import _long_date_format, long_date
 
 register = template.Library()
@@ -42,3 +43,9 @@ def visit_when(when):
 def published_on(value, mission):
     """A publication's date in the mission's zone, in long form: for "Published <date>"."""
     return published_moment(value, mission, with_time=False)
+
+
+@register.filter(name="site_path")
+def site_path_filter(value):
+    """A frozen copy's "site:/…" address as a link on this site."""
+    return site_path(value)

@@ -6,6 +6,7 @@ HEAD/ETag/304, text that breaks naive iCalendar writers, and sizes past the site
 
 import re
 
+import feedparser
 import pytest
 from django.db import connection
 from django.test import Client
@@ -13,10 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
-from diary.models import Visit
+from diary.models import Mission, Visit
+from diary.publishing import publish
 from diary.sitemaps import DiarySitemap
 from tests.factories import (
     make_day,
+    make_draft_mission,
     make_draft_world,
     make_mission,
     make_organisation,
@@ -260,3 +263,117 @@ def test_sitemap_head_and_304(published):
     again = client.get("/sitemap-visits.xml", headers={"If-None-Match": get["ETag"]})
     assert again.status_code == 304
     assert client.post("/sitemap.xml").status_code == 405
+
+
+# Publications: each revision's JSON, the mission's and the site's Atom feeds (issue 12)
+
+
+@pytest.fixture
+def revised(db):
+    """A mission published through the act of publishing: revision 1, then revision 2."""
+    mission = make_draft_mission(title="Revised mission", slug="revised-mission")
+    visit = make_visit(mission, day=make_day(mission), title="A visit")
+    publish(mission)
+    visit.title = "A renamed visit"
+    visit.save()
+    publish(mission, note="Renamed.")
+    return mission
+
+
+def publication_addresses(slug):
+    return [
+        reverse("diary:mission_feed", kwargs={"slug": slug}),
+        reverse("diary:mission_revision_json", kwargs={"slug": slug, "number": 1}),
+    ]
+
+
+PUBLICATION_ADDRESSES = ["/updates.atom", *publication_addresses("revised-mission")]
+
+
+def test_a_drafts_revisions_and_feed_are_404_for_anonymous_readers_and_for_staff(staff):
+    draft = make_draft_mission(slug="withdrawn")
+    publish(draft)
+    Mission.objects.filter(pk=draft.pk).update(status=Mission.Status.DRAFT)  # withdrawn
+    for address in [
+        *publication_addresses(draft.slug),
+        reverse("diary:mission_updates", kwargs={"slug": draft.slug}),
+    ]:
+        assert Client().get(address).status_code == 404, address
+        assert staff.get(address).status_code == 404, address
+        assert staff.head(address).status_code == 404, address
+    assert b"withdrawn" not in Client().get("/updates.atom").content
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/missions/no-such-mission/updates.atom",
+        "/missions/" + "a" * 2000 + "/updates.atom",
+        "/missions/revised-mission/updates/3.json",
+        "/missions/revised-mission/updates/0.json",
+        "/missions/revised-mission/updates/01.json",
+        "/missions/revised-mission/updates/-1.json",
+        "/missions/revised-mission/updates/" + "9" * 40 + ".json",
+        "/missions/revised-mission/updates/1.5.json",
+        "/missions/no-such-mission/updates/1.json",
+        "/missions/no-such-mission/updates/",
+    ],
+)
+def test_unknown_or_absurd_revisions_are_404(address, revised):
+    assert Client().get(address).status_code == 404
+
+
+@pytest.mark.parametrize("address", PUBLICATION_ADDRESSES)
+@pytest.mark.parametrize("query", ["?x=1", "?" + "a=1&" * 200, "?%ff"])
+def test_a_query_string_on_a_publication_is_sent_to_the_bare_address(address, query, revised):
+    response = Client().get(address + query)
+    assert response.status_code == 301
+    assert response["Location"] == address
+
+
+@pytest.mark.parametrize("address", PUBLICATION_ADDRESSES)
+@pytest.mark.parametrize("reader", ["anonymous", "staff"])
+def test_publications_carry_an_etag_on_head_and_answer_304(address, reader, revised, staff):
+    client = Client() if reader == "anonymous" else staff
+    get = client.get(address)
+    assert get.status_code == 200
+    head = client.head(address)
+    assert head.status_code == 200 and head.content == b""
+    assert head["ETag"] == get["ETag"]
+    for method in (client.get, client.head):
+        assert method(address, headers={"If-None-Match": get["ETag"]}).status_code == 304
+
+
+@pytest.mark.parametrize("address", PUBLICATION_ADDRESSES)
+def test_writing_to_a_publication_is_refused(address, revised):
+    for method in ("post", "put", "delete", "patch"):
+        assert getattr(Client(), method)(address).status_code == 405
+
+
+def test_an_earlier_revision_keeps_its_bytes_through_later_edits(revised):
+    address = reverse("diary:mission_revision_json", kwargs={"slug": revised.slug, "number": 1})
+    before = Client().get(address)
+    visit = Visit.objects.get(mission=revised)
+    visit.title = "Renamed again"
+    visit.save()
+    publish(revised, note="Renamed again.")
+    # The page cache's ETag follows the content version, like every format's; the bytes stay.
+    after = Client().get(address)
+    assert after.content == before.content
+    again = Client().get(address, headers={"If-None-Match": after["ETag"]})
+    assert again.status_code == 304
+
+
+def test_hostile_text_in_notes_and_titles_keeps_the_feeds_valid_and_the_page_escaped():
+    mission = make_draft_mission(title=HOSTILE_TEXT + " <b>&", slug="hostile-notes")
+    visit = make_visit(mission, day=make_day(mission), title="<script>alert(1)</script>")
+    publish(mission, note="\x0b" + HOSTILE_TEXT + " <script>alert(2)</script> ]]>")
+    visit.title = "<img src=x onerror=alert(3)>"
+    visit.save()
+    publish(mission, note="<script>alert(4)</script>")
+    for address in ("/updates.atom", "/missions/hostile-notes/updates.atom"):
+        feed = feedparser.parse(Client().get(address).content)
+        assert feed.version == "atom10" and not feed.bozo, (address, feed.get("bozo_exception"))
+    page = Client().get("/missions/hostile-notes/updates/").content.decode()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(4)&lt;/script&gt;" in page

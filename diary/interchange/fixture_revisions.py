@@ -1,0 +1,195 @@
+"""
+A mission's published revisions in the staff fixtures (diary/models/revision.py), so that an
+archivist's backup and restore keep the changelog: the updates page and each revision's JSON
+come back as they were published.
+
+A revision has no UUID of its own: its natural key is its mission's UUID and its number
+(`{"model": "diary.revision", "fields": {"mission": ["<uuid>"], "number": 2, …}}`), written
+after every other record, and stock `loaddata` reads it too. The importer reads these records
+apart from the diary's (fixture_checks.parse_fixture(revisions=…)), checks them all before
+anything is written, and writes them in the same transaction as the rest: a restore brings
+each revision back to the backup's copy, and leaves revisions the file does not hold alone.
+"""
+
+import datetime
+from dataclasses import dataclass
+from itertools import islice
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+
+from ..models import Mission, Revision
+from ..models.revision import NOTE_MAX_LENGTH
+from .fixture_checks import FixtureImportError
+
+LABEL = Revision._meta.label_lower
+PERMISSION = "diary.change_mission"  # restoring a revision is publishing
+CHUNK = 500
+FIELDS = {"mission", "number", "published_at", "note", "significant", "document"}
+
+
+def is_revision(item):
+    return isinstance(item, dict) and str(item.get("model", "")).lower() == LABEL
+
+
+def iter_revisions(mission_ids):
+    """The revisions of these missions, by mission UUID and number: the same bytes each time."""
+    missions = sorted(
+        Mission.objects.filter(pk__in=mission_ids).values_list("pk", "uuid"),
+        key=lambda row: str(row[1]),
+    )
+    iterator = iter(missions)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield from (
+            Revision.objects.filter(mission__in=[pk for pk, _uuid in chunk])
+            .select_related("mission")
+            .order_by("mission__uuid", "number")
+        )
+
+
+@dataclass
+class RevisionRecord:
+    index: int
+    mission: UUID
+    number: int
+    published_at: datetime.datetime
+    note: str
+    significant: bool
+    document: dict
+
+    @property
+    def label(self):
+        return f"record {self.index} ({LABEL} {self.mission} #{self.number})"
+
+
+def parse(items):
+    """(index, item) pairs of the file's revision records → RevisionRecords, or the errors."""
+    errors, records, seen = [], [], {}
+    for index, item in items:
+        record = _parse(index, item, errors)
+        if record is None:
+            continue
+        key = (record.mission, record.number)
+        if key in seen:
+            errors.append(
+                f"{record.label}: the same revision already appears as record {seen[key]}."
+            )
+            continue
+        seen[key] = index
+        records.append(record)
+    if errors:
+        raise FixtureImportError(errors)
+    return records
+
+
+def _parse(index, item, errors):
+    where = f"record {index} ({LABEL})"
+    fields = item.get("fields")
+    if set(item) - {"model", "fields"}:
+        errors.append(f"{where}: only “model” and “fields” are expected (no database id).")
+        return None
+    if not isinstance(fields, dict):
+        errors.append(f"{where}: “fields” must be an object.")
+        return None
+    unknown = sorted(set(fields) - FIELDS)
+    if unknown:
+        errors.append(f"{where}: unknown field(s) {', '.join(map(repr, unknown))}.")
+        return None
+    mission, number = fields.get("mission"), fields.get("number")
+    if not (isinstance(mission, list) and len(mission) == 1 and isinstance(mission[0], str)):
+        errors.append(f'{where}: field “mission”: must be the mission\'s natural key, ["<uuid>"].')
+        return None
+    try:
+        mission = UUID(mission[0])
+    except ValueError:
+        errors.append(f"{where}: field “mission”: {mission[0][:60]!r} is not a UUID.")
+        return None
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number < 10**9:
+        errors.append(f"{where}: field “number”: must be a whole number from 1.")
+        return None
+    label = f"record {index} ({LABEL} {mission} #{number})"
+    published_at = fields.get("published_at")
+    moment = parse_datetime(published_at) if isinstance(published_at, str) else None
+    if moment is None or moment.tzinfo is None:
+        errors.append(f"{label}: field “published_at”: must be an ISO 8601 time with its zone.")
+        return None
+    note, significant, document = (
+        fields.get("note", ""),
+        fields.get("significant", True),
+        fields.get("document"),
+    )
+    if not isinstance(note, str) or len(note) > NOTE_MAX_LENGTH:
+        errors.append(
+            f"{label}: field “note”: must be text of at most {NOTE_MAX_LENGTH} characters."
+        )
+        return None
+    if not isinstance(significant, bool):
+        errors.append(f"{label}: field “significant”: must be true or false.")
+        return None
+    if not isinstance(document, dict):
+        errors.append(f"{label}: field “document”: must be the mission's public JSON (an object).")
+        return None
+    if significant and number != 1 and not note.strip():
+        errors.append(f"{label}: field “note”: a significant update needs a public change note.")
+        return None
+    return RevisionRecord(index, mission, number, moment, note, significant, document)
+
+
+def check(records, missions_in_file, user=None):
+    """Each revision's mission must be in the file or the database; restoring needs PERMISSION."""
+    if not records:
+        return
+    if user is not None and not user.has_perm(PERMISSION):
+        raise FixtureImportError(
+            [
+                "The file holds published revisions: restoring them is publishing, which needs "
+                "the permission to change missions."
+            ]
+        )
+    wanted = {record.mission for record in records} - set(missions_in_file)
+    stored = set(Mission.objects.filter(uuid__in=wanted).values_list("uuid", flat=True))
+    errors = [
+        f"{record.label}: field “mission”: no mission {record.mission} in the file or the database."
+        for record in records
+        if record.mission in wanted and record.mission not in stored
+    ]
+    if errors:
+        raise FixtureImportError(errors)
+
+
+def write(records, report):
+    """Create or bring back each revision (inside the import's transaction); count them."""
+    if not records:
+        return
+    missions = dict(
+        Mission.objects.filter(uuid__in={record.mission for record in records}).values_list(
+            "uuid", "pk"
+        )
+    )
+    for record in records:
+        values = {
+            "published_at": record.published_at,
+            "note": record.note,
+            "significant": record.significant,
+            "document": record.document,
+        }
+        revision = Revision.objects.filter(
+            mission_id=missions[record.mission], number=record.number
+        ).first()
+        if revision is None:
+            revision = Revision(mission_id=missions[record.mission], number=record.number)
+            outcome = report.created
+        elif all(getattr(revision, name) == value for name, value in values.items()):
+            report.unchanged[LABEL] += 1
+            continue
+        else:
+            outcome = report.updated
+        for name, value in values.items():
+            setattr(revision, name, value)
+        try:
+            revision.full_clean(exclude=["mission"], validate_unique=False)
+        except ValidationError as error:
+            raise FixtureImportError([f"{record.label}: {'; '.join(error.messages)}"]) from None
+        revision.save()
+        outcome[LABEL] += 1
