@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from .caching import public_page
-from .models import Agreement, Day, Mission, Organisation, Person, Visit
+from .models import Agreement, Day, Mission, Organisation, Person, Source, Visit
 
 
 class DiarySitemap(Sitemap):
@@ -116,6 +116,13 @@ class AgreementSitemap(PublishedSitemap):
     queryset = Agreement.objects.all()
 
 
+class SourceSitemap(PublishedSitemap):
+    """Each cited source's page: how a reader checks the facts it supports."""
+
+    queryset = Source.objects.all()
+    fields = ("uuid",)
+
+
 SITEMAPS = {
     "listings": ListingSitemap,
     "missions": MissionSitemap,
@@ -125,6 +132,7 @@ SITEMAPS = {
     "organisations": OrganisationSitemap,
     "people": PersonSitemap,
     "agreements": AgreementSitemap,
+    "sources": SourceSitemap,
 }
 
 
