@@ -2,7 +2,7 @@ from django.urls import path, re_path, register_converter
 
 from . import views
 from .converters import IsoDateConverter
-from .exports.views import mission_export, revision_export, site_export
+from .exports.views import mission_export, revision_export, site_export, visit_export
 
 register_converter(IsoDateConverter, "isodate")
 
@@ -43,6 +43,13 @@ urlpatterns = [
     path("updates.atom", site_export, {"identifier": "updates.atom"}, name="site_feed"),
     path("missions/<slug:mission_slug>/<isodate:date>/", views.day_detail, name="day"),
     path("missions/<slug:mission_slug>/visits/<slug:slug>/", views.visit_detail, name="visit"),
+    # One dated visit as a calendar file ("add to calendar"), through the same exporter view.
+    path(
+        "missions/<slug:mission_slug>/visits/<slug:slug>.ics",
+        visit_export,
+        {"identifier": "visit_ics"},
+        name="visit_ics",
+    ),
     path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("people/", views.person_list, name="people"),

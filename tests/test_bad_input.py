@@ -79,6 +79,10 @@ ROUTES = [
     lambda a, b, d: f"/people/{segment(a)}/",
     lambda a, b, d: f"/agreements/{segment(a)}/",
     lambda a, b, d: f"/missions/{segment(a)}.ics",
+    lambda a, b, d: f"/missions/{segment(a)}/visits/{segment(b)}.ics",
+    lambda a, b, d: f"/missions/secret-mission/visits/{segment(b)}.ics",
+    lambda a, b, d: f"/organisations/?{urlencode({'page': a})}",
+    lambda a, b, d: f"/people/?{urlencode({'page': b})}",
     lambda a, b, d: f"/search/?{urlencode({'q': a})}",
     lambda a, b, d: f"/search/?{urlencode({'q': b, 'mission': a, 'date': d})}",
 ]

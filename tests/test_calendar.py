@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from icalendar import Calendar, Event, vText
 from icalendar.parser import unescape_backslash
 
@@ -39,7 +40,8 @@ def events_by_summary(response):
 def test_feed_is_a_calendar_file_named_after_the_mission(client, demo):
     response = fetch_feed(client, demo)
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="japan-2024.ics"'
+    # Inline: the address calendar apps subscribe to is a feed they read, not a download.
+    assert response["Content-Disposition"] == 'inline; filename="japan-2024.ics"'
     calendar = Calendar.from_ical(response.content)
     assert calendar["X-WR-CALNAME"] == "Economic mission to Japan"
     assert calendar["X-WR-TIMEZONE"] == "Asia/Tokyo"
@@ -346,3 +348,107 @@ def test_feed_is_byte_identical_to_icalendars_events_on_a_generated_mission(clie
             people=[awkward_person, make_person(name=f"P{offset}")] if offset % 3 else [],
         )
     assert fetch_feed(client, mission).content == reference_calendar(mission, absolute)
+
+
+# --- Subscribing with webcal://, and one visit to add to a calendar (issue 12) ---------------
+
+
+def visit_ics_url(visit):
+    return reverse("diary:visit_ics", args=[visit.mission.slug, visit.slug])
+
+
+def test_itinerary_offers_a_webcal_subscription_beside_the_download(client, demo):
+    html = client.get(demo.get_absolute_url()).content.decode()
+    actions = html[html.index('class="page-actions"') :]
+    actions = actions[: actions.index("</p>")]
+    assert '<a class="subscribe" href="webcal://testserver/missions/japan-2024.ics">' in actions
+    assert 'href="/missions/japan-2024.ics" type="text/calendar" download>' in actions
+    # In French, the French feed. (A request activates its language in the thread: the
+    # override puts English back for the tests that follow.)
+    with translation.override("en"):
+        html = client.get("/fr" + demo.get_absolute_url()).content.decode()
+    assert 'href="webcal://testserver/fr/missions/japan-2024.ics"' in html
+
+
+def test_the_subscription_address_is_served_inline(client, demo):
+    response = client.get(feed_url(demo))
+    assert response["Content-Disposition"].startswith("inline;")
+    assert client.head(feed_url(demo))["Content-Disposition"].startswith("inline;")
+
+
+def test_a_dated_visit_has_its_own_calendar_file_with_the_feeds_event(client, demo):
+    visit = Visit.objects.get(mission=demo, slug="tansa-x-sagamihara")
+    html = client.get(visit.get_absolute_url()).content.decode()
+    assert f'href="{visit_ics_url(visit)}" type="text/calendar" download>' in html
+    assert "Add to calendar (.ics)" in html
+    response = client.get(visit_ics_url(visit))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert (
+        response["Content-Disposition"]
+        == 'attachment; filename="japan-2024-tansa-x-sagamihara.ics"'
+    )
+    calendar = Calendar.from_ical(response.content)
+    (event,) = calendar.events
+    assert str(event["SUMMARY"]) == visit.title
+    assert str(event["UID"]) == f"{visit.uuid}@missiontracker"
+    assert event.decoded("DTSTART") == visit.day.date or event.decoded("DTSTART").date() == (
+        visit.day.date
+    )
+    assert str(event["URL"]) == f"http://testserver{visit.get_absolute_url()}"
+    # The same event, byte for byte, as in the mission's feed.
+    feed_event = events_by_summary(fetch_feed(client, demo))[visit.title]
+    assert event.to_ical() == feed_event.to_ical()
+
+
+def test_a_timed_visit_file_carries_its_timezone(client):
+    mission = make_mission(slug="timed")
+    visit = make_visit(
+        mission,
+        day=make_day(mission),
+        title="Morning meeting",
+        starts_at=datetime.time(9, 30),
+        ends_at=datetime.time(11),
+    )
+    calendar = Calendar.from_ical(client.get(visit_ics_url(visit)).content)
+    (event,) = calendar.events
+    assert event.decoded("DTSTART") == datetime.datetime(2024, 6, 10, 9, 30, tzinfo=TOKYO)
+    assert [str(tz["TZID"]) for tz in calendar.timezones] == ["Asia/Tokyo"]
+
+
+def test_an_undated_visit_has_no_calendar_file_and_no_link(client, demo):
+    visit = Visit.objects.filter(mission=demo, day__isnull=True).first()
+    assert client.get(visit_ics_url(visit)).status_code == 404
+    html = client.get(visit.get_absolute_url()).content.decode()
+    assert "Add to calendar" not in html
+    assert ".ics" not in html.replace(feed_url(demo), "")
+
+
+def test_a_draft_visit_has_no_calendar_file_even_for_staff(staff_client, draft_world):
+    visit = draft_world["visit"]
+    assert Client().get(visit_ics_url(visit)).status_code == 404
+    assert staff_client.get(visit_ics_url(visit)).status_code == 404
+    # Staff previewing the draft are offered no link that would 404.
+    html = staff_client.get(visit.get_absolute_url()).content.decode()
+    assert "Add to calendar" not in html
+
+
+def test_a_visit_file_is_built_in_a_fixed_number_of_queries():
+    mission = make_mission(slug="busy")
+    day = make_day(mission)
+
+    def queries(visit):
+        client = Client(headers={"Cookie": "sessionid=none"})  # past the page cache
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(visit_ics_url(visit)).status_code == 200
+        return len(captured)
+
+    lone = make_visit(mission, day=day, organisations=[make_organisation()], people=[make_person()])
+    few = queries(lone)
+    crowded = make_visit(
+        mission,
+        day=day,
+        organisations=[make_organisation() for _ in range(8)],
+        people=[make_person(organisation=make_organisation()) for _ in range(8)],
+    )
+    assert queries(crowded) == few

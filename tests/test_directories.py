@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from diary import views
 from diary.models import Organisation, Person, Signatory
@@ -28,6 +29,14 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """reverse() writes the active language's prefix: a request of an earlier test to a
+    /fr/ page leaves French active in the thread."""
+    with translation.override("en"):
+        yield
 
 
 def page(client, url):

@@ -13,7 +13,9 @@ class BaseExporter:
     #: Names the format in URLs and code: "ics", "json", "schedule".
     identifier: str = ""
     #: "mission": a document of one published mission (`mission` is set). "site": a document
-    #: of the whole published diary (`mission` is None), e.g. /agreements.csv.
+    #: of the whole published diary (`mission` is None), e.g. /agreements.csv. "visit": a
+    #: document of one visit of a published mission (`mission` and `visit` are set), e.g. the
+    #: .ics of one dated visit, to add to a calendar.
     scope: str = "mission"
     #: The query parameters the document reads (a site document's filters), in the one order
     #: its addresses write them; any other query string is redirected (see views.py).
@@ -25,19 +27,23 @@ class BaseExporter:
     #: Offer the document as a download (a calendar file) rather than to show it inline.
     as_attachment: bool = False
 
-    def __init__(self, mission, absolute_url, query=None):
+    def __init__(self, mission, absolute_url, query=None, *, visit=None):
         """
         `absolute_url` turns a path into a full URL (request.build_absolute_uri); `query`
-        holds the declared `params` of the request (a QueryDict), for site documents.
+        holds the declared `params` of the request (a QueryDict), for site documents;
+        `visit`, the visit of a visit document.
         """
         self.mission = mission
         self.absolute_url = absolute_url
         self.query = query if query is not None else {}
+        self.visit = visit
 
     @property
     def filename(self) -> str:
         if self.mission is None:
             return self.filename_suffix.lstrip("-")
+        if self.visit is not None:
+            return f"{self.mission.slug}-{self.visit.slug}{self.filename_suffix}"
         return f"{self.mission.slug}{self.filename_suffix}"
 
     def headers(self) -> dict:

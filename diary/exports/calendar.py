@@ -282,3 +282,37 @@ def mission_calendar(mission, absolute_url):
     if not head.endswith(END_CALENDAR):
         raise AssertionError(f"icalendar ended a calendar with {head[-40:]!r}")
     return b"".join([head[: -len(END_CALENDAR)], *events, END_CALENDAR])
+
+
+def visit_calendar(visit, absolute_url):
+    """
+    One dated visit as a calendar of one event, to add to a calendar: the event exactly as
+    the mission's feed writes it (same UID, DTSTAMP and lines), with the VTIMEZONE its times
+    refer to. No name, URL or refresh interval: it is a file to import, not a feed.
+    `visit` has its mission, day and place loaded; an undated visit has no such file.
+    """
+    if visit.day is None:
+        raise ValueError("An undated visit has no calendar event.")
+    mission = visit.mission
+    calendar = Calendar.new(prodid=PRODID)
+    writer = EventWriter(feed_stamp(mission))
+    event = writer.event(
+        visit,
+        absolute_url(visit.get_absolute_url()),
+        list(visit.organisations.all()),
+        list(visit.people.select_related("organisation")),
+    )
+    for tzid in sorted(writer.tzids - {"UTC"}):
+        try:
+            timezone = Timezone.from_tzid(
+                tzid,
+                first_date=datetime.date(visit.day.date.year, 1, 1),
+                last_date=datetime.date(visit.day.date.year + 1, 1, 1),
+            )
+        except ValueError:
+            continue
+        calendar.add_component(timezone)
+    head = calendar.to_ical()
+    if not head.endswith(END_CALENDAR):
+        raise AssertionError(f"icalendar ended a calendar with {head[-40:]!r}")
+    return b"".join([head[: -len(END_CALENDAR)], event, END_CALENDAR])

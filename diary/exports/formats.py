@@ -5,7 +5,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 
 from .base import BaseExporter
-from .calendar import mission_calendar
+from .calendar import mission_calendar, visit_calendar
 from .places import mission_places_geojson
 from .public_json import mission_document
 from .schedule import mission_schedule
@@ -51,12 +51,16 @@ class ScheduleExporter(JsonDocumentExporter):
 
 
 class CalendarExporter(BaseExporter):
-    """The dated visits as an iCalendar feed to subscribe to (RFC 5545)."""
+    """
+    The dated visits as an iCalendar feed to subscribe to (RFC 5545). Served inline: the
+    address a calendar app subscribes to (webcal://…) is a feed it reads, not a download;
+    the page's download link says `download` itself.
+    """
 
     identifier = "ics"
     media_type = "text/calendar; charset=utf-8"
     filename_suffix = ".ics"
-    as_attachment = True
+    as_attachment = False
 
     def render(self):
         return mission_calendar(self.mission, self.absolute_url)
@@ -77,3 +81,23 @@ EXPORTERS = {
     exporter.identifier: exporter
     for exporter in (MissionJsonExporter, ScheduleExporter, CalendarExporter, PlacesGeoJsonExporter)
 }
+
+
+class VisitCalendarExporter(BaseExporter):
+    """
+    One dated visit as an iCalendar file, to add to a calendar once ("add to calendar"):
+    the same event, UID included, as in the mission's feed, so a calendar holding both
+    holds it once.
+    """
+
+    identifier = "visit_ics"
+    scope = "visit"
+    media_type = "text/calendar; charset=utf-8"
+    filename_suffix = ".ics"
+    as_attachment = True
+
+    def render(self):
+        return visit_calendar(self.visit, self.absolute_url)
+
+
+VISIT_EXPORTERS = {exporter.identifier: exporter for exporter in (VisitCalendarExporter,)}

@@ -18,6 +18,7 @@ Decided here once for all of them:
   of the document — and a 304 when it matches, on GET and HEAD alike.
 """
 
+from django.db.models import F
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response, set_response_etag
@@ -25,9 +26,9 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from ..caching import public_page
-from ..models import Mission
+from ..models import Mission, Visit
 from .feeds import MISSION_FEEDS, SITE_FEEDS, RevisionJsonExporter
-from .formats import EXPORTERS
+from .formats import EXPORTERS, VISIT_EXPORTERS
 from .open_data import SITE_EXPORTERS, SITE_PARAMS
 
 # The Atom feeds (feeds.py) are formats like the others, served by the same views.
@@ -75,6 +76,29 @@ def revision_export(request, slug, number):
     mission = get_object_or_404(Mission.objects.published(), slug=slug)
     revision = get_object_or_404(mission.revisions, number=number)
     return _serve(request, RevisionJsonExporter(mission, request.build_absolute_uri, revision))
+
+
+@require_safe
+@public_page(everyone=True)
+def visit_export(request, mission_slug, slug, identifier):
+    """
+    A document of one visit of a published mission (`scope = "visit"`): the .ics of a dated
+    visit. An undated visit has none (404): a calendar event needs a date, never invented.
+    """
+    if request.GET:
+        return HttpResponsePermanentRedirect(request.path)
+    exporter_class = _exporter_class(VISIT_EXPORTERS, identifier)
+    visit = get_object_or_404(
+        # Its day must be its own mission's: a day of another mission is no date of this one.
+        Visit.objects.published()
+        .filter(day__isnull=False, day__mission=F("mission"))
+        .select_related("mission", "day", "place"),
+        mission__slug=mission_slug,
+        slug=slug,
+    )
+    visit.day.mission = visit.mission
+    exporter = exporter_class(visit.mission, request.build_absolute_uri, visit=visit)
+    return _serve(request, exporter)
 
 
 def _exporter_class(exporters, identifier):

@@ -18,6 +18,7 @@ from diary.models import Mission, Visit
 from diary.publishing import publish
 from diary.sitemaps import DiarySitemap
 from tests.factories import (
+    drop_same_mission_checks,
     make_day,
     make_draft_mission,
     make_draft_world,
@@ -263,6 +264,98 @@ def test_sitemap_head_and_304(published):
     again = client.get("/sitemap-visits.xml", headers={"If-None-Match": get["ETag"]})
     assert again.status_code == 304
     assert client.post("/sitemap.xml").status_code == 405
+
+
+# One dated visit's calendar file, /missions/<mission>/visits/<visit>.ics (issue 12)
+
+
+def visit_ics(mission_slug, slug):
+    return reverse("diary:visit_ics", kwargs={"mission_slug": mission_slug, "slug": slug})
+
+
+def dated_visit_file(mission):
+    return visit_ics(mission.slug, Visit.objects.get(mission=mission, day__isnull=False).slug)
+
+
+def test_a_draft_visits_calendar_file_is_404_for_anonymous_readers_and_for_staff(staff):
+    draft = make_draft_world()
+    address = visit_ics(draft["mission"].slug, draft["visit"].slug)
+    assert Client().get(address).status_code == 404
+    assert staff.get(address).status_code == 404
+    assert staff.head(address).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("mission_slug", "slug"),
+    [
+        ("published-mission", "no-such-visit"),
+        ("no-such-mission", "a-visit"),
+        ("published-mission", "9" * 40),
+        ("published-mission", "a" * 2000),
+        ("a" * 2000, "a-visit"),
+        ("published-mission", "undated"),
+    ],
+)
+def test_unknown_absurd_or_undated_visits_have_no_calendar_file(mission_slug, slug, published):
+    make_visit(published, title="Undated", slug="undated")
+    assert Client().get(visit_ics(mission_slug, slug)).status_code == 404
+
+
+def test_a_visit_on_another_missions_day_has_no_calendar_file(published):
+    other = make_mission(slug="other-mission")
+    drop_same_mission_checks()
+    stray = make_visit(published, title="Stray", slug="stray")
+    Visit.objects.filter(pk=stray.pk).update(day=make_day(other))
+    assert Client().get(visit_ics("published-mission", "stray")).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["?x=1", "?p=-1&page=%00", "?" + "a=1&" * 200, "?=", "?%ff"])
+def test_a_query_string_on_a_visit_file_is_sent_to_the_bare_address(query, published):
+    address = dated_visit_file(published)
+    response = Client().get(address + query)
+    assert response.status_code == 301
+    assert response["Location"] == address
+
+
+@pytest.mark.parametrize("reader", ["anonymous", "staff"])
+def test_a_visit_file_head_carries_the_etag_and_a_matching_etag_gets_304(reader, published, staff):
+    client = Client() if reader == "anonymous" else staff
+    address = dated_visit_file(published)
+    get = client.get(address)
+    assert get.status_code == 200
+    head = client.head(address)
+    assert head.status_code == 200 and head["ETag"] == get["ETag"] and head.content == b""
+    for method in (client.get, client.head):
+        again = method(address, headers={"If-None-Match": get["ETag"]})
+        assert again.status_code == 304, method
+
+
+def test_an_edit_changes_a_visit_files_etag_and_writing_methods_are_refused(published):
+    client = Client()
+    address = dated_visit_file(published)
+    etag = client.get(address)["ETag"]
+    visit = Visit.objects.get(mission=published, day__isnull=False)
+    visit.title = "Renamed visit"
+    visit.save()
+    response = client.get(address, headers={"If-None-Match": etag})
+    assert response.status_code == 200 and b"Renamed visit" in response.content
+    for method in ("post", "put", "delete", "patch"):
+        assert getattr(Client(), method)(address).status_code == 405
+
+
+def test_a_visit_file_with_hostile_text_parses_back():
+    mission = make_mission(slug="hostile-visit")
+    visit = make_visit(
+        mission,
+        day=make_day(mission),
+        title=HOSTILE_TEXT,
+        summary=HOSTILE_TEXT,
+        organisations=[make_organisation(name=HOSTILE_TEXT, short_name="A;B,C")],
+    )
+    content = Client().get(visit_ics(mission.slug, visit.slug)).content
+    assert not re.search(rb"[^\r]\n|\r[^\n]", content)
+    (event,) = Calendar.from_ical(content).events
+    assert str(event["SUMMARY"]) == HOSTILE_TEXT.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # Publications: each revision's JSON, the mission's and the site's Atom feeds (issue 12)
