@@ -60,8 +60,11 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# One pytest process per core (pytest-xdist); a test file stays in one process, so its
+# module-wide browser, servers and Redis database are never shared with another file's.
+TEST_PROCESSES ?= auto
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

@@ -1,6 +1,11 @@
+import fcntl
+import hashlib
 import io
+import tempfile
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 
@@ -22,8 +27,15 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static():
-    """Pages render through the manifest storage production uses, so collect once."""
-    call_command("collectstatic", interactive=False, verbosity=0)
+    """Pages render through the manifest storage production uses, so collect once.
+
+    `make test` runs the suite in several processes (pytest-xdist): each collects, one at a
+    time, so none reads a manifest another is halfway through writing.
+    """
+    static_root = hashlib.sha256(str(settings.STATIC_ROOT).encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"collectstatic-{static_root}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        call_command("collectstatic", interactive=False, verbosity=0)
 
 
 @pytest.fixture(autouse=True)
