@@ -15,25 +15,17 @@ organisation's parent (Tansa X, part of JAXA). These are read from the related r
 stored in the record's own vector, so an edit of JAXA's name is found at once everywhere.
 """
 
+import functools
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django import forms
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Count,
-    Exists,
-    F,
-    Func,
-    OuterRef,
-    Q,
-    QuerySet,
-    Window,
-)
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When, Window
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement, AgreementKind, Mission, Organisation, Person, Visit
@@ -42,19 +34,18 @@ from .models.search_vector import TEXT_SEARCH_CONFIG, search_text
 MAX_QUERY_LENGTH = 200
 RESULTS_PER_KIND = 20
 
-#: The names an organisation goes by, which a word may match through its people or parts.
-ORGANISATION_NAMES = ("name", "short_name", "native_name")
-
 
 @dataclass(frozen=True)
 class Through:
-    """A related row whose names a word may match: `path` from the record, its `fields`."""
+    """What a record belongs to, whose names a word may match: `path` to it from the record."""
 
     path: str
-    fields: tuple[str, ...]
-    # The related rows a word may be found in (only what the result line shows or the
-    # public may see: an organisation's parent must itself be published).
-    rows: Callable[[], QuerySet]
+    # Names looked up once per search, for every kind (names_found): "organisation" or
+    # "kind" (of agreement).
+    names: str
+    # Only published ones: an organisation's parent is public only when it is published
+    # itself (a person's organisation is on the person's result line anyway).
+    published_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,15 +74,28 @@ class Kind:
         return f"includes/search/{self.key}.html"
 
 
+def built_once(build):
+    """
+    A queryset built on first use, and cloned for each search. What may be published is a
+    fixed rule, but an organisation's is half a dozen subqueries, which Django took longer
+    to build each time than PostgreSQL took to answer. The queryset itself is never
+    evaluated: each search gets a clone (.all()).
+    """
+    once = functools.cache(build)
+    return lambda: once().all()
+
+
 KINDS = (
     Kind(
         "missions",
         _("Missions"),
         ("title", "summary", "host_country"),
-        lambda: (
-            Mission.objects.published()
-            .select_related("lead_organisation")
-            .defer("summary", "search_vector", "lead_organisation__search_vector")
+        built_once(
+            lambda: (
+                Mission.objects.published()
+                .select_related("lead_organisation")
+                .defer("summary", "search_vector", "lead_organisation__search_vector")
+            )
         ),
     ),
     Kind(
@@ -100,16 +104,18 @@ KINDS = (
         ("title", "summary", "body", "site_name", "city"),
         # The account can run to tens of thousands of characters (and so can its vector) and
         # no result line shows either.
-        lambda: (
-            Visit.objects.published()
-            .select_related("mission", "day", "place")
-            .defer(
-                "summary",
-                "body",
-                "search_vector",
-                "mission__summary",
-                "mission__search_vector",
-                "day__summary",
+        built_once(
+            lambda: (
+                Visit.objects.published()
+                .select_related("mission", "day", "place")
+                .defer(
+                    "summary",
+                    "body",
+                    "search_vector",
+                    "mission__summary",
+                    "mission__search_vector",
+                    "day__summary",
+                )
             )
         ),
         by_id=True,
@@ -118,41 +124,41 @@ KINDS = (
         "organisations",
         _("Organisations"),
         ("name", "short_name", "native_name", "country"),
-        lambda: (
-            Organisation.objects.published()
-            .select_related("parent")
-            .defer("search_vector", "parent__search_vector")
-            # The result line says what it is part of, when that is published too.
-            .annotate(
-                parent_published=Exists(
-                    Organisation.objects.published().filter(pk=OuterRef("parent_id"))
-                )
+        built_once(
+            lambda: (
+                Organisation.objects.published()
+                .select_related("parent")
+                .defer("search_vector", "parent__search_vector")
             )
         ),
-        through=(Through("parent", ORGANISATION_NAMES, lambda: Organisation.objects.published()),),
+        through=(Through("parent", "organisation", published_only=True),),
     ),
     Kind(
         "people",
         _("People"),
         ("name", "role"),
-        lambda: (
-            Person.objects.published()
-            .select_related("organisation")
-            .defer("search_vector", "organisation__search_vector")
+        built_once(
+            lambda: (
+                Person.objects.published()
+                .select_related("organisation")
+                .defer("search_vector", "organisation__search_vector")
+            )
         ),
         # The result line names the person's organisation.
-        through=(Through("organisation", ORGANISATION_NAMES, Organisation.objects.all),),
+        through=(Through("organisation", "organisation"),),
     ),
     Kind(
         "agreements",
         _("Agreements"),
         ("title", "summary"),
-        lambda: (
-            Agreement.objects.published()
-            .select_related("mission", "kind")
-            .defer("summary", "search_vector", "mission__summary", "mission__search_vector")
+        built_once(
+            lambda: (
+                Agreement.objects.published()
+                .select_related("mission", "kind")
+                .defer("summary", "search_vector", "mission__summary", "mission__search_vector")
+            )
         ),
-        through=(Through("kind", ("name", "abbreviation"), AgreementKind.objects.all),),
+        through=(Through("kind", "kind"),),
     ),
 )
 
@@ -188,53 +194,106 @@ def any_field_contains(fields, word):
     return any_field
 
 
-class AnyOf(Func):
+@dataclass
+class Names:
     """
-    PostgreSQL: `column = ANY(ARRAY(subquery))`. The subquery runs once, and the index on
-    the column serves the match, so the planner can combine it with the text indexes (an
-    IN subquery is a join it cannot: every row of the table would be read).
+    For each word of the query, the ids of the organisations and agreement kinds whose names
+    hold it (names_found). Kinds are matched through these ids, which an index on the
+    record's column serves: a subquery per word and kind instead cost PostgreSQL more time
+    planning than running the search.
     """
 
-    template = "(%(expressions)s))"
-    arg_joiner = " = ANY("
-    output_field = BooleanField()
+    ids: dict  # (names, published_only, word index) -> set of ids
 
-    def __init__(self, column, queryset):
-        super().__init__(F(column), ArraySubquery(queryset.values("pk")))
+    def holding(self, through, index):
+        return sorted(self.ids.get((through.names, through.published_only, index), ()))
+
+    def any_word(self, through, words):
+        return set().union(*(self.holding(through, index) for index in range(len(words))))
 
 
-def word_match(kind, word, own):
-    """The word is in the record's own fields (`own`), or in the names of what it belongs to."""
+NAME_FIELDS = {
+    "organisation": (Organisation, ("name", "short_name", "native_name")),
+    "kind": (AgreementKind, ("name", "abbreviation")),
+}
+
+
+def names_found(words):
+    """
+    Names holding each word: one query (a UNION of the organisations and the kinds), and one
+    more when organisations hold any, for which of those are published. That test reads each
+    found organisation's own links (a correlated subquery in the SELECT list, row by row):
+    as a WHERE clause PostgreSQL hashes the links of every visit instead, ~40 ms at 11,000
+    visits.
+    """
+    parts = []
+    for names, (model, fields) in NAME_FIELDS.items():
+        holds = {
+            f"word_{index}": Case(
+                When(any_field_contains(fields, word), then=Value(True)), default=Value(False)
+            )
+            for index, word in enumerate(words)
+        }
+        rows = (
+            model.objects.filter(reduce(or_, (any_field_contains(fields, word) for word in words)))
+            .annotate(names=Value(names), **holds)
+            .values_list("pk", "names", *holds)
+            .order_by()
+        )
+        parts.append(rows)
+    ids = {}
+    for pk, names, *holds in parts[0].union(*parts[1:], all=True):
+        for index, held in enumerate(holds):
+            if held:
+                ids.setdefault((names, False, index), set()).add(pk)
+    organisations = set().union(
+        *(found for (names, _, _), found in ids.items() if names == "organisation")
+    )
+    if organisations:
+        published = {
+            pk
+            for pk, is_published in Organisation.objects.filter(pk__in=sorted(organisations))
+            .annotate(published=Exists(Organisation.objects.published().filter(pk=OuterRef("pk"))))
+            .values_list("pk", "published")
+            .order_by()
+            if is_published
+        }
+        for (names, _, index), found in list(ids.items()):
+            if names == "organisation":
+                ids[names, True, index] = found & published
+    return Names(ids)
+
+
+def word_match(kind, names, index, own):
+    """Word `index` is in the record's own fields (`own`), or in the names of what it belongs to."""
     for through in kind.through:
-        related = through.rows().filter(any_field_contains(through.fields, word))
-        if connection.vendor == "postgresql":
-            own |= Q(AnyOf(through.path, related))
-        else:
-            own |= Q(**{f"{through.path}__in": related.values("pk")})
+        ids = names.holding(through, index)
+        if ids:
+            own |= Q(**{f"{through.path}__in": ids})
     return own
 
 
-def substring_match(kind, words):
+def substring_match(kind, words, names):
     """Every word appears (any case) in at least one of the fields."""
     condition = Q()
-    for word in words:
-        condition &= word_match(kind, word, any_field_contains(kind.fields, word))
+    for index, word in enumerate(words):
+        condition &= word_match(kind, names, index, any_field_contains(kind.fields, word))
     return condition
 
 
-def full_text_match(kind, queryset, query, words):
+def full_text_match(kind, queryset, query, words, names):
     """
     PostgreSQL: full-text match or substring match, best-ranked first.
 
     Both halves read indexed expressions (diary/models/search_vector.py, migration 0009):
     the stored vector, computed by the database on every write, and the fields joined into
-    one text for the substring rule. An OR is only as fast as its slowest half, so neither
-    half may scan every row.
+    one text for the substring rule (and the foreign key's index for a name it belongs to).
+    An OR is only as fast as its slowest half, so neither half may scan every row.
     """
     search_query = SearchQuery(query, search_type="websearch", config=TEXT_SEARCH_CONFIG)
     substring = Q()
-    for word in words:
-        substring &= word_match(kind, word, Q(search_text__icontains=word))
+    for index, word in enumerate(words):
+        substring &= word_match(kind, names, index, Q(search_text__icontains=word))
     ordering = queryset.model._meta.ordering
     # alias, not annotate: the joined text is matched in the database, never sent back.
     return (
@@ -245,21 +304,23 @@ def full_text_match(kind, queryset, query, words):
     )
 
 
-def search_kind(kind, query):
+def search_kind(kind, query, names=None):
     """The published records of `kind` matching `query`, best first."""
     query = unicodedata.normalize("NFKC", query)
     words = query_words(query)
     if not words:
         return kind.published().none()
+    if names is None:
+        names = names_found(words)
     if connection.vendor == "postgresql":
-        return full_text_match(kind, kind.published(), query, words)
+        return full_text_match(kind, kind.published(), query, words, names)
     ordering = kind.published().model._meta.ordering
-    return kind.published().filter(substring_match(kind, words)).order_by(*ordering, "pk")
+    return kind.published().filter(substring_match(kind, words, names)).order_by(*ordering, "pk")
 
 
-def first_results(kind, query, limit):
+def first_results(kind, query, names, limit):
     """(count of all matches, the first `limit`): a window counts them before LIMIT applies."""
-    matches = search_kind(kind, query).annotate(matches_in_all=Window(Count("pk")))
+    matches = search_kind(kind, query, names).annotate(matches_in_all=Window(Count("pk")))
     if not kind.by_id:
         results = list(matches[:limit])
         return (results[0].matches_in_all if results else 0), results
@@ -273,14 +334,25 @@ def first_results(kind, query, limit):
 def search(query, limit=RESULTS_PER_KIND):
     """
     The kinds with at least one match, each with its total count and its first results:
-    one query per kind, two for visits (see Kind.by_id).
+    one query for the names words may match through, then one per kind, two for visits
+    (see Kind.by_id). A result found through what it belongs to knows it: `found_through`
+    (Tansa X's parent JAXA, for "jaxa").
     """
     # Full-width letters and digits (ＪＡＸＡ, typed with a Japanese input method), ligatures
     # and compatibility forms are the same words as their plain forms in the records.
     query = unicodedata.normalize("NFKC", query)
+    words = query_words(query)
+    if not words:
+        return []
+    names = names_found(words)
     groups = []
     for kind in KINDS:
-        count, results = first_results(kind, query, limit)
+        count, results = first_results(kind, query, names, limit)
+        for through in kind.through:
+            ids = names.any_word(through, words)
+            for result in results:
+                if getattr(result, f"{through.path}_id") in ids:
+                    result.found_through = getattr(result, through.path)
         if results:
             groups.append(ResultGroup(kind, count, results))
     return groups
