@@ -301,9 +301,10 @@ def test_unknown_absurd_or_undated_visits_have_no_calendar_file(mission_slug, sl
     assert Client().get(visit_ics(mission_slug, slug)).status_code == 404
 
 
-def test_a_visit_on_another_missions_day_has_no_calendar_file(published):
+def test_a_visit_on_another_missions_day_has_no_calendar_file(db):
+    drop_same_mission_checks()  # before any row: PostgreSQL alters no table with pending checks
+    published = make_mission(slug="published-mission")
     other = make_mission(slug="other-mission")
-    drop_same_mission_checks()
     stray = make_visit(published, title="Stray", slug="stray")
     Visit.objects.filter(pk=stray.pk).update(day=make_day(other))
     assert Client().get(visit_ics("published-mission", "stray")).status_code == 404
