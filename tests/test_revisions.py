@@ -225,6 +225,14 @@ def test_the_updates_page_shows_exactly_the_differences_of_the_republished_demo(
     assert "First publication" in html and "Published with 3 days, 6 visits, 3 agreements." in html
 
 
+def test_the_updates_page_speaks_the_language_of_its_address(client, demo):
+    edit_the_demo(demo)
+    publish(demo, note="Jour 1 corrigé.")
+    html = client.get("/fr" + UPDATES).content.decode()
+    assert "Mise à jour 2" in html and "Déplacé" in html
+    assert 'href="/fr/missions/japan-2024/visits/ispace/"' in html  # links stay in French
+
+
 def test_the_updates_page_gives_times_in_the_missions_zone(client, demo):
     revision = demo.revisions.get()
     revision.published_at = datetime.datetime(2024, 6, 14, 9, 0, tzinfo=datetime.UTC)

@@ -1,9 +1,11 @@
 """Presentation of publications: their moments in the mission's zone, a moved visit's times."""
 
 from django import template
+from django.urls import translate_url
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..publishing import site_path
@@ -47,5 +49,6 @@ def published_on(value, mission):
 
 @register.filter(name="site_path")
 def site_path_filter(value):
-    """A frozen copy's "site:/…" address as a link on this site."""
-    return site_path(value)
+    """A frozen copy's "site:/…" address (English) as a link on this site, in the page's language."""
+    path = site_path(value)
+    return translate_url(path, get_language()) if path else path
