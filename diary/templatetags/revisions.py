@@ -1,12 +1,13 @@
 """Presentation of publications: their moments in the mission's zone, a moved visit's times."""
 
 from django import template
-from django.urls import translate_url
+from django.conf import settings
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from ..publishing import site_path
 from .diary import _long_date_format, long_date
@@ -51,4 +52,15 @@ def published_on(value, mission):
 def site_path_filter(value):
     """A frozen copy's "site:/…" address (English) as a link on this site, in the page's language."""
     path = site_path(value)
-    return translate_url(path, get_language()) if path else path
+    if not path:
+        return path
+    # translate_url() resolves in the active language, whose prefix an English path lacks.
+    with override(settings.LANGUAGE_CODE):
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return path
+    try:
+        return reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+    except NoReverseMatch:
+        return path
