@@ -34,9 +34,14 @@ from django.shortcuts import get_object_or_404
 from . import maps
 from .changelog import diff
 from .models import Agreement, Day, Mission, Organisation, Person, Source, Visit
+from .models.revision import publication_dates
 
 ONE_DAY = datetime.timedelta(days=1)
-from .models.revision import publication_dates
+
+
+#: A visit's stored search vector (diary/models/search_vector.py): as long as its account, and
+#: read by search alone, in the database. No page loads it.
+VECTOR = "search_vector"
 
 
 def _card_details(user):
@@ -125,7 +130,7 @@ def itinerary(user, slug):
         agreement.signed_day = days_by_id.get(agreement.signed_day_id)
     route = []  # every visit, in itinerary order, for the map
     if collapsed:
-        undated = list(Visit.objects.filter(mission=mission, day__isnull=True))
+        undated = list(Visit.objects.filter(mission=mission, day__isnull=True).defer(VECTOR))
     else:
         undated = _place_visits(mission, days_by_id, user, route)
     for visit in undated:
@@ -249,6 +254,7 @@ def _place_visits(mission, days_by_id, user, route):
     visits = (
         Visit.objects.filter(mission=mission)
         .select_related("place")
+        .defer(VECTOR)
         .prefetch_related(*_card_details(user))
     )
     for day in days_by_id.values():
@@ -312,7 +318,7 @@ def day_page(user, mission_slug, date):
         mission__slug=mission_slug,
         date=date,
     )
-    visits = list(day.visits.filter(mission=day.mission).select_related("place"))
+    visits = list(day.visits.filter(mission=day.mission).select_related("place").defer(VECTOR))
     agreements = list(day.agreements.filter(mission=day.mission).select_related("kind"))
     for record in [*visits, *agreements]:
         record.mission = day.mission
@@ -329,6 +335,7 @@ def visit_page(user, mission_slug, slug):
     visit = get_object_or_404(
         Visit.objects.visible_to(user)
         .select_related("mission", "day", "place")
+        .defer(VECTOR)
         .annotate(**publication_dates("mission"))
         .prefetch_related("sources", *_card_details(user)),
         mission__slug=mission_slug,
@@ -373,6 +380,7 @@ def organisation_lists(user, organisation):
         Visit.objects.visible_to(user)
         .filter(organisations=organisation)
         .select_related("mission", "day", "place")
+        .defer(VECTOR)
         .prefetch_related(*_card_details(user))
     )
     agreements = in_page_order(
@@ -430,6 +438,7 @@ def person_visits(user, person):
         Visit.objects.visible_to(user)
         .filter(people=person)
         .select_related("mission", "day", "place")
+        .defer(VECTOR)
         .prefetch_related(*_card_details(user))
     )
 
@@ -596,7 +605,7 @@ def source_page(user, uuid):
     kinds = [
         (_("Missions"), Mission.objects.visible_to(user)),
         (_("Days"), Day.objects.visible_to(user).select_related("mission")),
-        (_("Visits"), Visit.objects.visible_to(user).select_related("mission")),
+        (_("Visits"), Visit.objects.visible_to(user).select_related("mission").defer(VECTOR)),
         (_("Agreements"), Agreement.objects.visible_to(user).select_related("mission")),
     ]
     citations = []
