@@ -217,6 +217,35 @@ def test_the_itinerary_reads_every_cited_source_in_one_query(
     assert "many visit source 7" in html and "many agreement source 7" in html
 
 
+def test_day_and_visit_pages_read_cited_sources_in_constant_queries(client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    def build(slug, n):
+        mission = factories.make_mission(slug=slug)
+        day = factories.make_day(mission)
+        day.sources.add(Source.objects.create(title=f"{slug} day source"))
+        visits = []
+        for i in range(n):
+            visit = factories.make_visit(mission, day=day, slug=f"v{i}", title=f"Visit {i}")
+            visit.sources.add(*(Source.objects.create(title=f"{slug} {i} {k}") for k in "ab"))
+            agreement = factories.make_agreement(
+                mission, slug=f"{slug}-a{i}", title=f"A {i}", signed_day=day, signed_at_visit=visit
+            )
+            agreement.sources.add(Source.objects.create(title=f"{slug} agreement {i}"))
+            visits.append(visit)
+        return day, visits[0]
+
+    (one_day, one_visit), (many_day, many_visit) = build("one", 1), build("many", 6)
+    assert count(one_day.get_absolute_url()) == count(many_day.get_absolute_url())
+    assert count(one_visit.get_absolute_url()) == count(many_visit.get_absolute_url())
+
+
 # --- The public JSON carries it ----------------------------------------------------------------
 
 
