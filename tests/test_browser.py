@@ -157,7 +157,8 @@ def test_printed_itinerary_has_no_navigation_and_shows_source_addresses(page, si
     for chrome in (".site-header", ".breadcrumbs", ".day-index", ".site-footer", "[data-print]"):
         expect(page.locator(chrome)).to_be_hidden()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    expect(page.locator(".day")).to_have_count(5)  # three days, undated visits, agreements
+    # Three days, 13–14 June with nothing recorded, undated visits, agreements.
+    expect(page.locator(".day")).to_have_count(6)
     expect(page.locator(".source-url")).to_have_text("https://example.org/press/japan-2024")
     assert page.locator(".day").first.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
 
