@@ -104,6 +104,64 @@ def canonical_query(query):
     return querydict.urlencode()
 
 
+def redirect_query(query):
+    """
+    The canonical query string to redirect to when the registry's own parameters in `query`
+    are spelled otherwise (another order, twice, empty), else None. Parameters it does not
+    read (utm_source=…) are ignored: such a request is rendered, never stored.
+    """
+    canonical = canonical_query(query)
+    read = query.copy()
+    for name in list(read):
+        if name not in (*PARAMETERS, "page"):
+            del read[name]
+    return canonical if read.urlencode() != canonical else None
+
+
+def _changed(query, **changes):
+    """`query` (a QueryDict) back on page 1 with `changes` (None: the parameter removed)."""
+    query = query.copy()
+    query.pop("page", None)
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    return canonical_query(query)
+
+
+def registry_links(query, registry):
+    """
+    What the registry page links to from the selection `query`: for each filter, its options
+    with their counts, each link choosing it or, when chosen, removing it; the two orders;
+    the same selection as CSV. registry: queries.agreement_registry()'s.
+    """
+    selected = {name: query[name] for name in FILTERS if name in query}
+    facet_links = [
+        (
+            registry.filterset.filters[name].label,
+            [
+                {
+                    "label": label,
+                    "count": count,
+                    "chosen": selected.get(name) == value,
+                    "query": _changed(
+                        query, **{name: None if selected.get(name) == value else value}
+                    ),
+                }
+                for value, label, count in options
+            ],
+        )
+        for name, options in registry.facets.items()
+    ]
+    return {
+        "facets": facet_links,
+        "filtered": bool(selected),
+        "by_title": query.get(SORT) == "title",
+        "sort_query": {"date": _changed(query, sort=None), "title": _changed(query, sort="title")},
+        "csv_query": _changed(query),
+    }
+
+
 def facets(queryset):
     """
     {parameter: [(value, label, count)]} of the filtered agreements, for the links that narrow

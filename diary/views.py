@@ -190,69 +190,23 @@ def person_list(request):
 
 @public_page(params=(*filters.PARAMETERS, "page"))
 def agreement_list(request):
-    # One address per selection: the registry's parameters in another order, twice or empty
-    # are sent to the address its links write, which the cache keeps. Parameters it does not
-    # read (utm_source=…) are ignored: such a request is rendered, never stored.
-    canonical = filters.canonical_query(request.GET)
-    read = request.GET.copy()
-    for name in list(read):
-        if name not in (*filters.PARAMETERS, "page"):
-            del read[name]
-    if read.urlencode() != canonical:
+    # One address per selection, the one the registry's links write and the cache keeps.
+    canonical = filters.redirect_query(request.GET)
+    if canonical is not None:
         return HttpResponsePermanentRedirect(
             f"{request.path}?{canonical}" if canonical else request.path
         )
     registry = queries.agreement_registry(request.user, request.GET)
     page = _page(request, registry.agreements, AGREEMENTS_PER_PAGE)
-    selected = {name: request.GET[name] for name in filters.FILTERS if name in request.GET}
-    facets = []
-    for name, options in registry.facets.items():
-        links = []
-        for value, label, count in options:
-            query = request.GET.copy()
-            query.pop("page", None)
-            chosen = selected.get(name) == value
-            if chosen:
-                query.pop(name)
-            else:
-                query[name] = value
-            links.append(
-                {
-                    "label": label,
-                    "count": count,
-                    "chosen": chosen,
-                    "query": filters.canonical_query(query),
-                }
-            )
-        facets.append((registry.filterset.filters[name].label, links))
-    csv_query = request.GET.copy()
-    csv_query.pop("page", None)
     context = {
         "page": page,
         "agreements": page.object_list,
-        "facets": facets,
         "errors": registry.errors,
-        "filtered": bool(selected),
-        "by_title": request.GET.get("sort") == "title",
-        "sort_query": {
-            key: filters.canonical_query(_with(request.GET, sort=value))
-            for key, value in (("date", None), ("title", "title"))
-        },
-        "csv_query": filters.canonical_query(csv_query),
+        **filters.registry_links(request.GET, registry),
     }
     return render(
         request, "diary/agreement_list.html", context, status=400 if registry.errors else 200
     )
-
-
-def _with(query, **changes):
-    query = query.copy()
-    query.pop("page", None)
-    for name, value in changes.items():
-        query.pop(name, None)
-        if value is not None:
-            query[name] = value
-    return query
 
 
 @public_page
