@@ -100,6 +100,18 @@ LIFECYCLE_LINKS = {
 }
 
 
+def lifecycle_link(verbose_name, related_name, **options):
+    """A one-way link to other agreements (LIFECYCLE_LINKS: the field, then `related_name`)."""
+    return models.ManyToManyField(
+        "self",
+        verbose_name=verbose_name,
+        symmetrical=False,
+        blank=True,
+        related_name=related_name,
+        **options,
+    )
+
+
 class Agreement(DiaryModel):
     class Status(models.TextChoices):
         SIGNED = "signed", _("Signed")
@@ -201,35 +213,14 @@ class Agreement(DiaryModel):
         related_name="agreements",
     )
     summary = BoundedTextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
-    implements = models.ManyToManyField(
-        "self",
-        verbose_name=_("implements"),
-        symmetrical=False,
-        blank=True,
-        related_name="implementations",
+    implements = lifecycle_link(
+        _("implements"),
+        "implementations",
         help_text=_("The agreements this one carries out, e.g. an LoI implementing an MoC."),
     )
-    renews = models.ManyToManyField(
-        "self",
-        verbose_name=_("renews"),
-        symmetrical=False,
-        blank=True,
-        related_name="renewed_by",
-    )
-    supersedes = models.ManyToManyField(
-        "self",
-        verbose_name=_("supersedes"),
-        symmetrical=False,
-        blank=True,
-        related_name="superseded_by",
-    )
-    amends = models.ManyToManyField(
-        "self",
-        verbose_name=_("amends"),
-        symmetrical=False,
-        blank=True,
-        related_name="amended_by",
-    )
+    renews = lifecycle_link(_("renews"), "renewed_by")
+    supersedes = lifecycle_link(_("supersedes"), "superseded_by")
+    amends = lifecycle_link(_("amends"), "amended_by")
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="agreements"
     )
