@@ -352,3 +352,12 @@ def test_an_agreement_signed_on_a_date_with_no_day_gets_that_date_without_a_link
     assert "Undayed accord" in day and "Day 2" in day
     assert "/2024-06-11/" not in day
     assert "Accord of no stated date" not in section(html, "day-2024-06-10-heading")
+
+
+def test_an_agreements_signatories_link_to_their_pages():
+    mission = make_mission()
+    agreement = make_agreement(mission, parties=[make_organisation()])
+    signer = make_person(name="Linked Signer")
+    Signatory.objects.create(agreement=agreement, person=signer, capacity="President")
+    html = page(Client(), agreement.get_absolute_url())
+    assert f'<a href="{signer.get_absolute_url()}">Linked Signer</a>, President' in html
