@@ -53,6 +53,19 @@ class PlaceQuerySet(DiaryQuerySet):
         )
 
 
+def coordinate_field(verbose_name, limit, help_text):
+    """An optional latitude or longitude in decimal degrees, from −limit to limit."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=COORDINATE_DIGITS,
+        decimal_places=COORDINATE_PLACES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-limit), MaxValueValidator(limit)],
+        help_text=help_text,
+    )
+
+
 class Place(DiaryModel):
     name = models.CharField(_("name"), max_length=200)
     native_name = models.CharField(
@@ -81,23 +94,9 @@ class Place(DiaryModel):
         choices=country_choices,
         help_text=_("The ISO 3166-1 country, e.g. Japan (JP)."),
     )
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=COORDINATE_DIGITS,
-        decimal_places=COORDINATE_PLACES,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-        help_text=_("Decimal degrees north (WGS 84), −90 to 90."),
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=COORDINATE_DIGITS,
-        decimal_places=COORDINATE_PLACES,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-        help_text=_("Decimal degrees east (WGS 84), −180 to 180."),
+    latitude = coordinate_field(_("latitude"), 90, _("Decimal degrees north (WGS 84), −90 to 90."))
+    longitude = coordinate_field(
+        _("longitude"), 180, _("Decimal degrees east (WGS 84), −180 to 180.")
     )
     coordinates_source = models.CharField(
         _("where the coordinates come from"),
