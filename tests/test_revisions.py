@@ -376,6 +376,30 @@ def test_an_empty_feed_is_still_valid_atom_and_the_same_on_each_request(client):
     assert Client().get("/updates.atom").content == client.get("/updates.atom").content
 
 
+def test_the_feeds_and_revision_json_run_as_many_queries_for_one_revision_as_for_many(client, demo):
+    urls = [
+        "/updates.atom",
+        "/missions/japan-2024/updates.atom",
+        "/missions/japan-2024/updates/1.json",
+    ]
+
+    def counts():
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200, url
+            found.append(len(queries))
+        return found
+
+    one = counts()
+    for n in range(5):
+        visit = demo.visits.get(slug="nict")
+        visit.summary = f"Revision {n}"
+        visit.save()
+        publish(demo, note=f"Summary {n}.")
+    assert counts() == one
+
+
 @pytest.mark.parametrize(
     "url", ["/", "/missions/japan-2024/", "/missions/japan-2024/2024-06-11/", UPDATES]
 )
