@@ -79,10 +79,10 @@ def translate_field(record, field, language=None):
 
 
 def english(record, field):
-    """The field's English text, whatever language is active."""
+    """The field's English text, whatever language is active ("" if there is none)."""
     if is_translated(record, field):
-        return getattr(record, f"{field}_{fallback_language()}")
-    return getattr(record, field)
+        return getattr(record, f"{field}_{fallback_language()}") or ""
+    return getattr(record, field) or ""
 
 
 def translations(record, fields):
