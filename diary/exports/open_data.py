@@ -46,26 +46,23 @@ UUID = {
 PRECISION = {"base": "string", "format": "^(day|unknown)$"}
 
 
-def _column(name, title, datatype="string", description="", **extra):
-    column = {"name": name, "titles": title, "datatype": datatype, "dc:description": description}
+def _column(name, datatype="string", description="", **extra):
+    """A CSVW column description; its title in the CSV's header row is its name."""
+    column = {"name": name, "titles": name, "datatype": datatype, "dc:description": description}
     column.update(extra)
     return column
 
 
 AGREEMENT_COLUMNS = [
+    _column("agreement_uuid", UUID, "The agreement's stable identity.", required=True),
+    _column("title", description="The agreement's title.", required=True),
     _column(
-        "agreement_uuid", "agreement_uuid", UUID, "The agreement's stable identity.", required=True
-    ),
-    _column("title", "title", description="The agreement's title.", required=True),
-    _column(
-        "kind",
         "kind",
         description="Slug of its kind: moc, mou, loi, … (extendable).",
         required=True,
     ),
-    _column("kind_name", "kind_name", description="Its kind's name."),
+    _column("kind_name", description="Its kind's name."),
     _column(
-        "level",
         "level",
         {"base": "string", "format": "^(government|agency|institution)$"},
         "government, agency or institution.",
@@ -73,19 +70,16 @@ AGREEMENT_COLUMNS = [
     ),
     _column(
         "status",
-        "status",
         {"base": "string", "format": "^(signed|in_force|expired|terminated|superseded)$"},
         "On the day the file was built; empty when not stated.",
     ),
     _column(
         "status_basis",
-        "status_basis",
         {"base": "string", "format": "^(derived|stated)$"},
         "derived from the dates, or stated by the editors; empty with no status.",
     ),
-    _column("signed_on", "signed_on", "date", "ISO 8601 date of signature; empty when not stated."),
+    _column("signed_on", "date", "ISO 8601 date of signature; empty when not stated."),
     _column(
-        "signed_on_precision",
         "signed_on_precision",
         PRECISION,
         "day, or unknown when the source does not give the date.",
@@ -93,127 +87,103 @@ AGREEMENT_COLUMNS = [
     ),
     _column(
         "signed_at_place",
-        "signed_at_place",
         description="Place of signature as the source gives it; empty when not stated.",
     ),
+    _column("entered_into_force_on", "date", "ISO 8601; empty when not stated."),
     _column(
-        "entered_into_force_on", "entered_into_force_on", "date", "ISO 8601; empty when not stated."
-    ),
-    _column(
-        "entered_into_force_on_precision",
         "entered_into_force_on_precision",
         PRECISION,
         "day or unknown.",
         required=True,
     ),
-    _column("expires_on", "expires_on", "date", "ISO 8601; empty when not stated."),
+    _column("expires_on", "date", "ISO 8601; empty when not stated."),
+    _column("expires_on_precision", PRECISION, "day or unknown.", required=True),
     _column(
-        "expires_on_precision", "expires_on_precision", PRECISION, "day or unknown.", required=True
-    ),
-    _column(
-        "duration_months",
         "duration_months",
         "nonNegativeInteger",
         "When the source gives a duration instead of an expiry date.",
     ),
     _column(
         "mission_uuid",
-        "mission_uuid",
         UUID,
         "The mission whose account announces it.",
         required=True,
     ),
-    _column("mission", "mission", description="That mission's title.", required=True),
+    _column("mission", description="That mission's title.", required=True),
     _column(
-        "signed_at_visit_uuid",
         "signed_at_visit_uuid",
         UUID,
         "The visit during which it was signed (meetings.csv visit_uuid); empty when not stated.",
     ),
-    _column("party_uuids", "party_uuids", UUID, "The parties' UUIDs.", separator=LIST),
+    _column("party_uuids", UUID, "The parties' UUIDs.", separator=LIST),
     _column(
-        "parties",
         "parties",
         description="The parties' names, in the order of party_uuids.",
         separator=NAMES,
     ),
     _column(
         "party_country_codes",
-        "party_country_codes",
         {"base": "string", "format": "^[A-Z]{2}$"},
         "ISO 3166-1 alpha-2 code of each party's country, when known.",
         separator=LIST,
     ),
-    _column("areas", "areas", description="Slugs of its areas of cooperation.", separator=LIST),
-    _column(
-        "implements_uuids", "implements_uuids", UUID, "Agreements it implements.", separator=LIST
-    ),
-    _column("renews_uuids", "renews_uuids", UUID, "Agreements it renews.", separator=LIST),
-    _column(
-        "supersedes_uuids", "supersedes_uuids", UUID, "Agreements it supersedes.", separator=LIST
-    ),
-    _column("amends_uuids", "amends_uuids", UUID, "Agreements it amends.", separator=LIST),
-    _column("source_urls", "source_urls", "anyURI", "Where the facts come from.", separator=LIST),
-    _column("url", "url", "anyURI", "Its page.", required=True),
+    _column("areas", description="Slugs of its areas of cooperation.", separator=LIST),
+    _column("implements_uuids", UUID, "Agreements it implements.", separator=LIST),
+    _column("renews_uuids", UUID, "Agreements it renews.", separator=LIST),
+    _column("supersedes_uuids", UUID, "Agreements it supersedes.", separator=LIST),
+    _column("amends_uuids", UUID, "Agreements it amends.", separator=LIST),
+    _column("source_urls", "anyURI", "Where the facts come from.", separator=LIST),
+    _column("url", "anyURI", "Its page.", required=True),
 ]
 
 MEETING_COLUMNS = [
-    _column("visit_uuid", "visit_uuid", UUID, "The visit's stable identity.", required=True),
+    _column("visit_uuid", UUID, "The visit's stable identity.", required=True),
     _column(
-        "organisation_uuid",
         "organisation_uuid",
         UUID,
         "The organisation met; empty on a visit's row for people of no organisation it met.",
     ),
-    _column("mission_uuid", "mission_uuid", UUID, "The mission.", required=True),
-    _column("mission", "mission", description="The mission's title.", required=True),
+    _column("mission_uuid", UUID, "The mission.", required=True),
+    _column("mission", description="The mission's title.", required=True),
     _column(
-        "date",
         "date",
         "date",
         "ISO 8601 date of the visit; empty when the source does not give it.",
     ),
     _column(
         "date_precision",
-        "date_precision",
         PRECISION,
         "day, or unknown when the source does not give the date.",
         required=True,
     ),
-    _column("visit", "visit", description="The visit's title.", required=True),
-    _column("purpose", "purpose", description="The visit's summary."),
-    _column("place", "place", description="The site visited."),
-    _column("city", "city", description="Its city."),
+    _column("visit", description="The visit's title.", required=True),
+    _column("purpose", description="The visit's summary."),
+    _column("place", description="The site visited."),
+    _column("city", description="Its city."),
     _column(
-        "latitude",
         "latitude",
         {"base": "decimal", "minimum": "-90", "maximum": "90"},
         "The place's latitude, decimal degrees north (WGS 84), when known.",
     ),
     _column(
         "longitude",
-        "longitude",
         {"base": "decimal", "minimum": "-180", "maximum": "180"},
         "The place's longitude, decimal degrees east (WGS 84), when known.",
     ),
-    _column("organisation", "organisation", description="The organisation's name."),
+    _column("organisation", description="The organisation's name."),
     _column(
-        "organisation_country_code",
         "organisation_country_code",
         {"base": "string", "format": "^[A-Z]{2}$"},
         "ISO 3166-1 alpha-2 code of its country, when known.",
     ),
     _column(
         "people_met",
-        "people_met",
         description="Names of the people met from that organisation.",
         separator=NAMES,
     ),
-    _column(
-        "person_uuids", "person_uuids", UUID, "Their UUIDs, in the same order.", separator=LIST
-    ),
-    _column("source_urls", "source_urls", "anyURI", "Where the facts come from.", separator=LIST),
-    _column("url", "url", "anyURI", "The visit's page.", required=True),
+    _column("person_uuids", UUID, "Their UUIDs, in the same order.", separator=LIST),
+    _column("source_urls", "anyURI", "Where the facts come from.", separator=LIST),
+    _column("url", "anyURI", "The visit's page.", required=True),
 ]
 
 
