@@ -67,3 +67,25 @@ def chromium():
             del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@contextlib.contextmanager
+def module_page(**context_options):
+    """
+    One page for a whole test module: the live server's static files under their plain
+    names, a headless Chromium, a new context with `context_options` (viewport=PHONE,
+    locale=…), 15-second timeouts, and `page.requests`, every URL the page has asked for (to
+    check that none leaves the site).
+    """
+    with unhashed_static_urls(), chromium() as browser:
+        context = browser.new_context(**context_options)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.requests = []
+        page.on("request", lambda request: page.requests.append(request.url))
+        yield page
+        context.close()

@@ -14,28 +14,17 @@ from . import browser_support
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE = browser_support.PHONE
+DESKTOP = browser_support.DESKTOP
 ARTIFACTS = browser_support.ARTIFACTS
 DIRECTORIES = ["/organisations/", "/people/", "/ja/organisations/"]
 # WCAG 2.5.8 asks for 24 CSS pixels at least; 44 is the size phones' guidelines give.
 TAP_TARGET = 44
 
 
-@pytest.fixture(scope="module", autouse=True)
-def unhashed_static_urls():
-    with browser_support.unhashed_static_urls():
-        yield
-
-
 @pytest.fixture(scope="module")
 def page():
-    with browser_support.chromium() as browser:
-        context = browser.new_context(viewport=PHONE, locale="en-GB", has_touch=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.requests_elsewhere = []
-        page.on("request", lambda request: page.requests_elsewhere.append(request.url))
+    with browser_support.module_page(viewport=PHONE, locale="en-GB", has_touch=True) as page:
         yield page
 
 
@@ -47,7 +36,7 @@ def test_a_reader_on_a_phone_jumps_to_a_letter_and_reaches_the_organisation(
     page, live_server, demo
 ):
     ARTIFACTS.mkdir(exist_ok=True)
-    page.requests_elsewhere.clear()
+    page.requests.clear()
     page.set_viewport_size(PHONE)
     page.goto(live_server.url + "/organisations/")
     assert fits_the_screen(page)
@@ -71,7 +60,7 @@ def test_a_reader_on_a_phone_jumps_to_a_letter_and_reaches_the_organisation(
     assert page.locator(".facts", has_text="Headquarters").is_visible()
     assert fits_the_screen(page)
     page.screenshot(path=ARTIFACTS / "directories-organisation-phone.png", full_page=True)
-    elsewhere = [u for u in page.requests_elsewhere if not u.startswith(live_server.url)]
+    elsewhere = [u for u in page.requests if not u.startswith(live_server.url)]
     assert elsewhere == []
 
 

@@ -13,32 +13,21 @@ from . import browser_support
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE = browser_support.PHONE
+DESKTOP = browser_support.DESKTOP
 ARTIFACTS = browser_support.ARTIFACTS
 MISSION = "/missions/japan-2024/"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def unhashed_static_urls():
-    with browser_support.unhashed_static_urls():
-        yield
-
-
 @pytest.fixture(scope="module")
 def page():
-    with browser_support.chromium() as browser:
-        context = browser.new_context(viewport=DESKTOP, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.requests_elsewhere = []
-        page.on("request", lambda request: page.requests_elsewhere.append(request.url))
+    with browser_support.module_page(viewport=DESKTOP, locale="en-GB") as page:
         yield page
 
 
 def test_route_map_at_phone_and_desktop_width_and_in_print(page, live_server, demo):
     ARTIFACTS.mkdir(exist_ok=True)
-    page.requests_elsewhere.clear()
+    page.requests.clear()
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
         page.emulate_media(media="screen")
@@ -59,7 +48,7 @@ def test_route_map_at_phone_and_desktop_width_and_in_print(page, live_server, de
     assert page.locator(".place-list").is_visible()
     page.screenshot(path=ARTIFACTS / "places-print.png", full_page=True)
     page.emulate_media(media="screen")
-    elsewhere = [u for u in page.requests_elsewhere if not u.startswith(live_server.url)]
+    elsewhere = [u for u in page.requests if not u.startswith(live_server.url)]
     assert elsewhere == []  # the map asks no map service for anything
 
 

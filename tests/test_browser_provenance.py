@@ -16,24 +16,13 @@ from .support import DEMO_SOURCE_UUID
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"width": 390, "height": 844}
+PHONE = browser_support.PHONE
 ARTIFACTS = browser_support.ARTIFACTS
-
-
-@pytest.fixture(scope="module", autouse=True)
-def unhashed_static_urls():
-    with browser_support.unhashed_static_urls():
-        yield
 
 
 @pytest.fixture(scope="module")
 def page():
-    with browser_support.chromium() as browser:
-        context = browser.new_context(viewport=PHONE, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.requests = []
-        page.on("request", lambda request: page.requests.append(request.url))
+    with browser_support.module_page(viewport=PHONE, locale="en-GB") as page:
         yield page
 
 
