@@ -15,16 +15,25 @@ the `world-atlas` npm package (diary/mapdata/README.md says where it comes from)
 - Labels: placed greedily, most important first: each tries positions around its marker and
   takes the first that overlaps no marker and no label already placed; a label that fits
   nowhere is left out (the list beside the map names every place anyway).
-- Antimeridian: a mission whose places straddle longitude 180° is drawn across the
-  Atlantic side; no mission so far has needed better.
+- Land: each country's outline is clipped to the view (plus a margin the stroke cannot
+  reach across) and simplified at the map's own scale, on the server with shapely (GEOS), so
+  a map zoomed to one city carries that city's coast, not the whole country's: the page
+  stays small for every reader on a phone and for the page cache.
+- Antimeridian: the view is framed across the shorter way round the globe: places on both
+  sides of longitude 180° (Tokyo and Honolulu, Fiji) are drawn side by side, east of 180°
+  continuing the longitudes past it (Honolulu at 202°), and land is drawn from whichever copy
+  of the world falls in the view, so nothing crosses the whole map.
 """
 
 import functools
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import shapely
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -42,9 +51,12 @@ LABEL_FONT = 20  # user units; the viewBox shrinks to a 390 px phone by about 0.
 LABEL_CHAR_WIDTH = 0.56 * LABEL_FONT
 LABEL_HEIGHT = LABEL_FONT * 1.2
 LABEL_MAX_CHARS = 28
-# Outline points closer than this (in user units) to the previous one are dropped: detail
-# nobody can see, which only weighs down the page.
-MIN_STEP = 0.8
+# Outline detail smaller than this (in user units, after projection) is simplified away:
+# nobody can see it (the viewBox is drawn at 390 to about 1000 px), it only weighs the page.
+SIMPLIFY_TOLERANCE = 0.5
+# Outlines are clipped this far (user units) outside the viewBox: the clipped edges and their
+# stroke (.8 wide) stay out of sight.
+CLIP_MARGIN = 2
 
 
 # --- TopoJSON --------------------------------------------------------------------------------
@@ -101,6 +113,53 @@ class Country:
     id: str
     rings: list  # each a list of (lon, lat)
     bbox: tuple  # min lon, min lat, max lon, max lat
+    # The outline in the map's projected units (longitude, Mercator northing), made valid:
+    # what land_paths() clips.
+    shape: object = None
+
+
+def continuous_longitudes(lons, near=None):
+    """
+    A ring's longitudes without the jumps of 360° where it crosses 180°: world-atlas stitches
+    Natural Earth's outlines back together across 180° (Fiji's Vanua Levu, Chukotka), so such
+    a ring steps from 179.9 to -179.9 — drawn flat, a band across the whole world. Unwrapped,
+    it continues east past 180 (to 180.1), and land_paths() draws it from the copy of the
+    world in view. A ring going round the pole (Antarctica) is left as it is: it is meant to
+    span the world. `near`: a longitude the ring is moved next to (a hole to its polygon).
+    """
+    lons = np.asarray(lons, dtype=float)
+    unwrapped = np.unwrap(lons, period=360)
+    if abs(unwrapped[-1] - unwrapped[0]) > 1e-6:  # round the pole
+        return lons
+    centre = (unwrapped.min() + unwrapped.max()) / 2
+    reference = 0.0 if near is None else near
+    return unwrapped - 360 * round((centre - reference) / 360)
+
+
+def mercator_shape(geometry, arcs):
+    """A TopoJSON (multi)polygon as a valid shapely geometry in projected units, or None."""
+    kind = geometry.get("type")
+    polygons = {"Polygon": [geometry.get("arcs")], "MultiPolygon": geometry.get("arcs")}.get(kind)
+    parts = []
+    for polygon in polygons or []:
+        rings = [ring_points(ring, arcs) for ring in polygon]
+        projected, near = [], None
+        for ring in rings:
+            if len(ring) < 4:  # a closed ring needs at least three corners
+                continue
+            lons = continuous_longitudes([lon for lon, _ in ring], near)
+            near = (lons.min() + lons.max()) / 2 if near is None else near
+            projected.append(np.column_stack([lons, mercator_ys([lat for _, lat in ring])]))
+        if projected:
+            parts.append(shapely.Polygon(projected[0], projected[1:]))
+    if not parts:
+        return None
+    shape = shapely.MultiPolygon(parts)
+    if not shape.is_valid:  # a few Natural Earth outlines touch themselves
+        shape = shapely.make_valid(shape)
+        polygonal = [p for p in shapely.get_parts(shape) if p.geom_type.endswith("Polygon")]
+        shape = shapely.union_all(polygonal)
+    return shape
 
 
 @functools.cache
@@ -117,8 +176,16 @@ def countries(resolution="50m"):
         lons = [lon for ring in rings for lon, _lat in ring]
         lats = [lat for ring in rings for _lon, lat in ring]
         bbox = (min(lons), min(lats), max(lons), max(lats))
-        result.append(Country(str(geometry.get("id", "")), rings, bbox))
+        shape = mercator_shape(geometry, arcs)
+        result.append(Country(str(geometry.get("id", "")), rings, bbox, shape))
     return tuple(result)
+
+
+@functools.cache
+def atlas(resolution="50m"):
+    """The countries with an outline, and a spatial index of those outlines, once per process."""
+    drawn = tuple(c for c in countries(resolution) if c.shape is not None and not c.shape.is_empty)
+    return drawn, shapely.STRtree([c.shape for c in drawn])
 
 
 # --- Projection ------------------------------------------------------------------------------
@@ -132,6 +199,29 @@ def mercator_y(lat):
     return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
 
 
+def mercator_ys(lats):
+    """mercator_y() of many latitudes at once (a numpy array)."""
+    lats = np.radians(np.clip(np.asarray(lats, dtype=float), -MAX_LATITUDE, MAX_LATITUDE))
+    return np.degrees(np.log(np.tan(np.pi / 4 + lats / 2)))
+
+
+def shortest_longitudes(lons):
+    """
+    The longitudes moved by 360° where that makes their extent the shorter way round: the
+    widest gap between neighbouring places (counting the one across 180°) is left out of the
+    view. Tokyo (139.7) and Honolulu (-157.9) become 139.7 and 202.1, a span of 62° rather
+    than 298°. Places not straddling 180° are returned unchanged.
+    """
+    ordered = sorted(set(lons))
+    if len(ordered) < 2:
+        return list(lons)
+    gaps = [(b - a, a) for a, b in itertools.pairwise(ordered)]
+    widest, before = max(gaps)
+    if widest <= ordered[0] + 360 - ordered[-1]:  # the widest gap already crosses 180°
+        return list(lons)
+    return [lon + 360 if lon <= before else lon for lon in lons]
+
+
 @dataclass
 class View:
     """The rectangle of the world shown, in projected units, and its scale to the viewBox."""
@@ -143,7 +233,7 @@ class View:
     @classmethod
     def around(cls, points):
         """A view of (lon, lat) points, with a margin, in the map's aspect ratio."""
-        xs = [lon for lon, _lat in points]
+        xs = shortest_longitudes([lon for lon, _lat in points])
         ys = [mercator_y(lat) for _lon, lat in points]
         west, east, south, north = min(xs), max(xs), min(ys), max(ys)
         span_x = max(east - west, MIN_SPAN_DEGREES)
@@ -167,34 +257,70 @@ class View:
         return (self.west, latitude(south_y), east, latitude(self.north))
 
     def project(self, lon, lat):
+        """The point in user units, from the copy of its longitude (±360°) nearest the view."""
+        centre = self.west + WIDTH / self.scale / 2
+        lon = centre + (lon - centre + 180) % 360 - 180
         return ((lon - self.west) * self.scale, (self.north - mercator_y(lat)) * self.scale)
 
 
-def _outline_path(view, rings):
-    """One SVG path for a country, rounded to a tenth of a unit, invisible detail dropped."""
+def _path_data(shape):
+    """A polygonal shape in user units as SVG path data, one decimal, each ring closed by Z."""
     parts = []
-    for ring in rings:
-        commands, last = [], None
-        for lon, lat in ring:
-            x, y = view.project(lon, lat)
-            if last is not None and abs(x - last[0]) + abs(y - last[1]) < MIN_STEP:
-                continue
-            commands.append(f"{x:.1f} {y:.1f}")
-            last = (x, y)
-        if len(commands) >= 3:
-            parts.append("M" + "L".join(commands) + "Z")
+    for polygon in shapely.get_parts(shape):
+        if polygon.geom_type != "Polygon" or polygon.is_empty:
+            continue
+        for ring in (polygon.exterior, *polygon.interiors):
+            commands, last = [], None
+            for x, y in ring.coords[:-1]:  # the closing point is the Z
+                point = f"{x:.1f} {y:.1f}"
+                if point != last:
+                    commands.append(point)
+                    last = point
+            if len(commands) >= 3:
+                parts.append("M" + "L".join(commands) + "Z")
     return "".join(parts)
 
 
 def land_paths(view):
-    west, south, east, north = view.bounds
-    paths = []
+    """
+    One SVG path per country in view: its outline clipped to the view plus CLIP_MARGIN,
+    projected to user units and simplified to SIMPLIFY_TOLERANCE. A view reaching past 180°
+    takes the land there from the neighbouring copy of the world (shifted by 360°); a country
+    cut at 180° (Fiji, Russia) is joined back into one outline, with no seam.
+    """
+    west, _south, east, _north = view.bounds
     resolution = "50m" if east - west <= DETAILED_SPAN_DEGREES else "110m"
-    for country in countries(resolution):
-        c_west, c_south, c_east, c_north = country.bbox
-        if c_east < west or c_west > east or c_north < south or c_south > north:
+    drawn, tree = atlas(resolution)
+    pad = CLIP_MARGIN / view.scale
+    left, right = view.west - pad, view.west + WIDTH / view.scale + pad
+    top, bottom = view.north + pad, view.north - HEIGHT / view.scale - pad
+    pieces = {}  # index of the country -> its clipped pieces in user units
+    for shift in (-360, 0, 360):
+        x_min, x_max = left - shift, right - shift
+        if x_max < -180 or x_min > 180:
             continue
-        path = _outline_path(view, country.rings)
+        for index in sorted(tree.query(shapely.box(x_min, bottom, x_max, top))):
+            clipped = shapely.clip_by_rect(drawn[index].shape, x_min, bottom, x_max, top)
+            if clipped.is_empty:
+                continue
+
+            def to_user_units(coords, shift=shift):
+                return np.column_stack(
+                    (
+                        (coords[:, 0] + shift - view.west) * view.scale,
+                        (view.north - coords[:, 1]) * view.scale,
+                    )
+                )
+
+            pieces.setdefault(index, []).append(shapely.transform(clipped, to_user_units))
+    paths = []
+    for index in sorted(pieces):
+        shape = pieces[index]
+        # Pieces from two copies of the world meet along 180°: join them (on a grid of a
+        # tenth of a unit, so the two sides of the cut meet exactly).
+        shape = shape[0] if len(shape) == 1 else shapely.union_all(shape, grid_size=0.1)
+        shape = shapely.simplify(shape, SIMPLIFY_TOLERANCE, preserve_topology=True)
+        path = _path_data(shape)
         if path:
             paths.append(path)
     return paths
