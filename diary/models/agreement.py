@@ -15,7 +15,7 @@ from .base import (
     DiaryModel,
     DiaryQuerySet,
     date_in_range,
-    validate_diary_date,
+    optional_date,
 )
 from .directory import Organisation, Person
 from .mission import Day, Mission, Visit
@@ -100,6 +100,10 @@ LIFECYCLE_LINKS = {
 }
 
 
+#: The help of each date an agreement's source may not give.
+NOT_STATED = _("Leave empty if the source does not say.")
+
+
 def lifecycle_link(verbose_name, related_name, **options):
     """A one-way link to other agreements (LIFECYCLE_LINKS: the field, then `related_name`)."""
     return models.ManyToManyField(
@@ -144,33 +148,15 @@ class Agreement(DiaryModel):
     parties = models.ManyToManyField(
         Organisation, verbose_name=_("parties"), related_name="agreements"
     )
-    signed_on = models.DateField(
-        _("signed on"),
-        null=True,
-        blank=True,
-        validators=[validate_diary_date],
-        help_text=_("Leave empty if the source does not say."),
-    )
+    signed_on = optional_date(_("signed on"), NOT_STATED)
     signed_at_place = models.CharField(
         _("place of signature"),
         max_length=200,
         blank=True,
         help_text=_("Where it was signed, as the source says. Leave empty if it does not."),
     )
-    entered_into_force_on = models.DateField(
-        _("entered into force on"),
-        null=True,
-        blank=True,
-        validators=[validate_diary_date],
-        help_text=_("Leave empty if the source does not say."),
-    )
-    expires_on = models.DateField(
-        _("expires on"),
-        null=True,
-        blank=True,
-        validators=[validate_diary_date],
-        help_text=_("Leave empty if the source does not say."),
-    )
+    entered_into_force_on = optional_date(_("entered into force on"), NOT_STATED)
+    expires_on = optional_date(_("expires on"), NOT_STATED)
     duration_months = models.PositiveSmallIntegerField(
         _("duration in months"),
         null=True,

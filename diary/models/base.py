@@ -38,6 +38,13 @@ def validate_diary_date(value):
         )
 
 
+def optional_date(verbose_name, help_text):
+    """A date the diary may not know: empty allowed, within validate_diary_date's range."""
+    return models.DateField(
+        verbose_name, null=True, blank=True, validators=[validate_diary_date], help_text=help_text
+    )
+
+
 def date_in_range(field, name):
     """The database's copy of validate_diary_date, for one date column (empty is fine)."""
     return models.CheckConstraint(

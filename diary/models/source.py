@@ -10,7 +10,7 @@ from .base import (
     DiaryModel,
     DiaryQuerySet,
     date_in_range,
-    validate_diary_date,
+    optional_date,
 )
 
 
@@ -44,26 +44,14 @@ class Source(DiaryModel):
     url = models.URLField(
         _("URL"), max_length=500, blank=True, help_text=_("Leave empty if not known.")
     )
-    published_on = models.DateField(
-        _("published on"),
-        null=True,
-        blank=True,
-        validators=[validate_diary_date],
-        help_text=_("Leave empty if not known."),
-    )
+    published_on = optional_date(_("published on"), _("Leave empty if not known."))
     language = models.CharField(
         _("language"),
         max_length=10,
         blank=True,
         help_text=_("BCP 47 code of the source's language, e.g. en or ja."),
     )
-    consulted_on = models.DateField(
-        _("consulted on"),
-        null=True,
-        blank=True,
-        validators=[validate_diary_date],
-        help_text=_("When the editors last read it."),
-    )
+    consulted_on = optional_date(_("consulted on"), _("When the editors last read it."))
     archive_url = models.URLField(
         _("archived copy"),
         max_length=500,
