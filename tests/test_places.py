@@ -4,6 +4,7 @@ import importlib
 import io
 import json
 import re
+import time
 
 import geojson
 import pytest
@@ -269,3 +270,146 @@ def test_public_json_gives_each_visit_its_place_with_geojson_coordinates(demo, c
     assert jaxa["coordinates"] == [139.395, 35.558]  # [longitude, latitude]
     assert jaxa["country"] == "JP" and "OpenStreetMap" in jaxa["coordinates_source"]
     assert sum(place is None for place in places.values()) == 1  # the space event: not stated
+
+
+# --- The map's weight, its clipping and the antimeridian (diary/maps.py) ----------------------
+
+
+def svg_subpaths(svg, css_class="map-land"):
+    """Every subpath (a list of (x, y)) of the map's paths of `css_class`, in user units."""
+    subpaths = []
+    for path in svg.iterfind(f".//{SVG}path[@class='{css_class}']"):
+        for part in re.findall(r"M[^M]*", path.get("d")):
+            numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", part)]
+            subpaths.append(list(zip(numbers[::2], numbers[1::2], strict=True)))
+    return subpaths
+
+
+def on_land(subpaths, x, y):
+    """Even-odd rule, as the map fills its land: does a ray from (x, y) cross an odd count?"""
+    inside = False
+    for ring in subpaths:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+                inside = not inside
+    return inside
+
+
+def view_box(svg):
+    _x, _y, width, height = (float(n) for n in svg.get("viewBox").split())
+    return width, height
+
+
+def markers(svg):
+    dated = [
+        (float(c.get("cx")), float(c.get("cy")))
+        for c in svg.iterfind(f".//{SVG}g[@class='map-marker']/{SVG}circle")
+    ]
+    return dated
+
+
+def test_demo_map_is_light_and_drawn_only_within_its_view(demo, client):
+    """A phone downloads the coast around Tokyo, not the whole of Japan at city scale."""
+    html = client.get(demo.get_absolute_url()).content.decode()
+    svg_text = re.search(r'<svg class="route-map".*?</svg>', html, re.S).group(0)
+    assert len(svg_text.encode()) < 25_000
+    svg = route_svg(html)
+    width, height = view_box(svg)
+    points = [point for ring in svg_subpaths(svg) for point in ring]
+    assert points
+    # Clipped a few units outside the view: the stroke of the cut edges stays out of sight.
+    assert all(-5 <= x <= width + 5 and -5 <= y <= height + 5 for x, y in points)
+
+
+def test_demo_map_still_shows_the_coast_around_tokyo(demo, client):
+    svg = route_svg(client.get(demo.get_absolute_url()).content.decode())
+    land = svg_subpaths(svg)
+    width, height = view_box(svg)
+    places = markers(svg)
+    assert len(places) == 2 and all(on_land(land, x, y) for x, y in places)  # Tokyo, Sagamihara
+    grid = [(width * (i + 0.5) / 20, height * (j + 0.5) / 15) for i in range(20) for j in range(15)]
+    land_share = sum(on_land(land, x, y) for x, y in grid) / len(grid)
+    assert 0.3 < land_share < 0.95  # land and Tokyo Bay both in view: the coast is drawn
+
+
+def antimeridian_map(client, *places):
+    mission = make_mission()
+    day = make_day(mission)
+    for name, latitude, longitude in places:
+        make_visit(
+            mission,
+            day=day,
+            place=make_place(name=name, latitude=latitude, longitude=longitude),
+        )
+    html = client.get(mission.get_absolute_url()).content.decode()
+    route = maps.route_map(Visit.objects.filter(mission=mission).select_related("place", "day"))
+    return route_svg(html), route
+
+
+@pytest.mark.parametrize(
+    ("places", "widest_degrees"),
+    [
+        ((("Tokyo", "35.6812", "139.7671"), ("Honolulu", "21.3069", "-157.8583")), 100),
+        ((("Suva", "-18.1416", "178.4419"), ("Taveuni", "-16.8500", "-179.9500")), 10),
+    ],
+)
+def test_a_mission_across_180_degrees_is_framed_the_short_way(db, client, places, widest_degrees):
+    svg, route = antimeridian_map(client, *places)
+    west, _south, east, _north = route.view.bounds
+    assert 0 < east - west < widest_degrees  # not the whole world the other way round
+    width, height = view_box(svg)
+    assert len(markers(svg)) == 2
+    assert all(0 < x < width and 0 < y < height for x, y in markers(svg))
+    land = svg_subpaths(svg)
+    assert land  # Japan and Hawaii, or Fiji's islands
+    assert all(-5 <= x <= width + 5 and -5 <= y <= height + 5 for ring in land for x, y in ring)
+    # No outline or band across the whole map (world-atlas joins Fiji's islands across 180°:
+    # drawn flat, such a ring runs from one edge of the world to the other).
+    for ring in land:
+        xs, ys = [x for x, _ in ring], [y for _, y in ring]
+        assert max(xs) - min(xs) < width * 0.9 or max(ys) - min(ys) > height * 0.2
+    route_line = svg.find(f"{SVG}polyline[@class='map-route']").get("points").split()
+    xs = [float(point.split(",")[0]) for point in route_line]
+    assert max(xs) - min(xs) < width * 0.8
+
+
+def test_fiji_on_both_sides_of_180_degrees_is_land_with_no_seam(db, client):
+    """Vanua Levu reaches past 180°: drawn as one island, the markers on land, no cut drawn."""
+    svg, route = antimeridian_map(
+        client,
+        ("Labasa", "-16.4167", "179.3833"),
+        ("Taveuni, east of 180°", "-16.8500", "-179.9700"),
+    )
+    land = svg_subpaths(svg)
+    assert all(on_land(land, x, y) for x, y in markers(svg))
+    x_180, _y = route.view.project(180, -16.5)
+    assert 0 < x_180 < view_box(svg)[0]
+    for ring in land:  # no edge drawn along 180° (the stroke would show the cut)
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+            assert not (abs(x1 - x_180) < 0.5 and abs(x2 - x_180) < 0.5 and abs(y1 - y2) > 2)
+
+
+def test_map_of_200_places_across_the_world_is_drawn_fast_and_in_view(db):
+    mission = make_mission()
+    days = [make_day(mission, date=mission.start_date.replace(day=10 + i)) for i in range(5)]
+    for i in range(200):
+        make_visit(
+            mission,
+            day=days[i % 5] if i % 4 else None,
+            place=make_place(
+                latitude=f"{-40 + (i * 7) % 100}", longitude=f"{-170 + (i * 13) % 340}"
+            ),
+        )
+    visits = list(Visit.objects.filter(mission=mission).select_related("place", "day"))
+    maps.countries("50m"), maps.countries("110m")  # decoded once per process
+    start = time.process_time()
+    route = maps.route_map(visits)
+    svg_text = route.svg("200 places", maps.map_description(route))
+    assert time.process_time() - start < 1.0
+    svg = etree.fromstring(str(svg_text).encode())
+    width, height = view_box(svg)
+    assert all(
+        -5 <= x <= width + 5 and -5 <= y <= height + 5
+        for ring in svg_subpaths(svg)
+        for x, y in ring
+    )
