@@ -307,6 +307,7 @@ def test_dates_with_nothing_recorded_are_shown_as_such(client, demo):
     # 13 and 14 June: no day, no agreement. One entry for the run, never a made-up visit.
     nothing = section(html, "day-2024-06-13-heading")
     assert "Days 4–5" in nothing
+    assert "The diary records nothing for these dates" in nothing
     assert '<time datetime="2024-06-13">' in nothing and '<time datetime="2024-06-14">' in nothing
     assert "nothing recorded" in nothing
     assert "visit-card" not in nothing
