@@ -241,10 +241,16 @@ def test_staff_without_permission_to_view_the_diary_do_not_preview_drafts(
         reverse("diary:mission", args=["secret-mission"]),
         reverse("diary:visit", args=["secret-mission", "secret-visit"]),
         reverse("diary:mission_ics", args=["secret-mission"]),
+        reverse("diary:visit_ics", args=["secret-mission", "secret-visit"]),
         reverse("diary:agreement", args=["secret-agreement"]),
         reverse("diary:organisation", args=["hidden-partner"]),
     ]:
         assert client.get(url).status_code == 404, url
+    # Nor do the directories list what only the drafts name.
+    for url in [reverse("diary:organisations"), reverse("diary:people")]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"Hidden" not in response.content, url
 
 
 def test_organisation_named_only_in_drafts_is_a_404_in_every_language(client, draft_world):
