@@ -47,6 +47,8 @@ def pages(mission):
         "organisation": busiest(Organisation.objects.filter(visits__in=visits), "visits"),
         "person": busiest(Person.objects.filter(visits__in=visits), "visits"),
         "agreement list": reverse("diary:agreements"),
+        "organisations A–Z": reverse("diary:organisations"),
+        "people A–Z": reverse("diary:people"),
         "agreement": Agreement.objects.filter(mission=mission).first()
         or Agreement.objects.published().first(),
     }
