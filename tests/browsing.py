@@ -27,7 +27,12 @@ def admin_url(model, action, *args):
 
 def public_pages():
     """Every page an anonymous visitor can reach from the published missions."""
-    pages = ["/", reverse("diary:agreements")]
+    pages = [
+        "/",
+        reverse("diary:agreements"),
+        reverse("diary:organisations"),
+        reverse("diary:people"),
+    ]
     for queryset in (
         Mission.objects.published(),
         Day.objects.published().select_related("mission"),
