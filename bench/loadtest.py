@@ -68,7 +68,7 @@ sys.path.insert(0, str(ROOT))
 
 EDITOR_PASSWORD = "bench-editor-" + secrets.token_urlsafe(8)
 # Text fields of a visit the --same-records editors share out, one each (round robin).
-SHARED_FIELDS = ["summary", "site_name", "city", "body", "title"]
+SHARED_FIELDS = ["summary", "body", "title"]
 ERROR_LISTS = re.compile(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', re.DOTALL)
 TAGS = re.compile(r"<[^>]+>")
 

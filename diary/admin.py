@@ -464,8 +464,10 @@ VISIT_ORDER = (F("starts_at").asc(nulls_last=True), "position", "title", "pk")
 
 
 def visit_rows(visits):
-    return visits.order_by(*VISIT_ORDER).only(
-        "pk", "title", "starts_at", "site_name", "city", "day_id", "mission_id"
+    return (
+        visits.order_by(*VISIT_ORDER)
+        .select_related("place")
+        .only("pk", "title", "starts_at", "day_id", "mission_id", "place__name", "place__city")
     )
 
 
@@ -668,8 +670,8 @@ class DayAdmin(DiaryAdmin):
 
 @admin.register(Visit)
 class VisitAdmin(DiaryAdmin):
-    list_display = ["title", "mission", "day", "starts_at", "place", "site_name", "city"]
-    list_filter = ["mission", ("day", admin.EmptyFieldListFilter), "city"]
+    list_display = ["title", "mission", "day", "starts_at", "place"]
+    list_filter = ["mission", ("day", admin.EmptyFieldListFilter), "place__city"]
     list_select_related = ["mission", "day__mission", "place"]
     # Counting every visit again for "N total" costs more than the page itself at scale.
     show_full_result_count = False
@@ -683,8 +685,8 @@ class VisitAdmin(DiaryAdmin):
         # "Add a visit to this day": the day and mission are set by the link, so what is
         # left to type (title, time, place) comes first, one screen on a phone; the rest
         # follows.
-        first = ["title", ("starts_at", "ends_at"), "place", ("site_name", "city")]
-        placed = {"title", "starts_at", "ends_at", "place", "site_name", "city"}
+        first = ["title", ("starts_at", "ends_at"), "place"]
+        placed = {"title", "starts_at", "ends_at", "place"}
         rest = []
         for _name, options in fieldsets:
             for entry in options["fields"]:
@@ -719,7 +721,7 @@ class VisitAdmin(DiaryAdmin):
                     }
         return form
 
-    search_fields = ["title", "summary", "body", "site_name", "city"]
+    search_fields = ["title", "summary", "body", "place__name", "place__city"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["mission", "day", "place", "organisations", "people", "sources"]
     fieldsets = [
@@ -734,7 +736,7 @@ class VisitAdmin(DiaryAdmin):
                 ),
             },
         ),
-        (_("Where"), {"fields": ["place", ("site_name", "city")]}),
+        (_("Where"), {"fields": ["place"]}),
         (_("Who"), {"fields": ["organisations", "people"]}),
         (
             _("How we know"),

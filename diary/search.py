@@ -11,8 +11,8 @@ token, so its part 宇宙航空 is found by the substring rule.
 
 A word may also be found in the name of what a record belongs to: an agreement's kind
 ("MoC", "Letter of Intent"), a person's organisation ("jaxa" finds JAXA's president), an
-organisation's parent (Tansa X, part of JAXA). These are read from the related rows, never
-stored in the record's own vector, so an edit of JAXA's name is found at once everywhere.
+organisation's parent (Tansa X, part of JAXA), a visit's place and its city. These are read
+from the related rows, never stored in the record's own vector, so an edit of JAXA's name is found at once everywhere.
 """
 
 import functools
@@ -28,7 +28,7 @@ from django.db import connection
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When, Window
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agreement, AgreementKind, Mission, Organisation, Person, Visit
+from .models import Agreement, AgreementKind, Mission, Organisation, Person, Place, Visit
 from .models.search_vector import TEXT_SEARCH_CONFIG, search_text
 
 MAX_QUERY_LENGTH = 200
@@ -101,7 +101,7 @@ KINDS = (
     Kind(
         "visits",
         _("Visits"),
-        ("title", "summary", "body", "site_name", "city"),
+        ("title", "summary", "body"),
         # The account can run to tens of thousands of characters (and so can its vector) and
         # no result line shows either.
         built_once(
@@ -119,6 +119,8 @@ KINDS = (
             )
         ),
         by_id=True,
+        # Where: the place's name and city (Tsukuba finds the visits made there).
+        through=(Through("place", ("name", "city"), Place.objects.all),),
     ),
     Kind(
         "organisations",

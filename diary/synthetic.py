@@ -19,6 +19,7 @@ from .models import (
     Mission,
     Organisation,
     Person,
+    Place,
     Visit,
 )
 
@@ -45,6 +46,16 @@ WORDS = [
     "relay",
     "survey",
 ]
+# Cities visits happen in, with their country and the rough coordinates of their centre;
+# generated places are scattered within about 10 km of it.
+CITIES = [
+    ("Tokyo", "JP", 35.68, 139.76),
+    ("Osaka", "JP", 34.69, 135.50),
+    ("Toronto", "CA", 43.65, -79.38),
+    ("Pune", "IN", 18.52, 73.86),
+    ("Oslo", "NO", 59.91, 10.75),
+]
+PLACES_PER_CITY = 40
 BATCH = 2000
 
 
@@ -142,7 +153,25 @@ class Generator:
             batch_size=BATCH,
         )
 
-    def visits(self, mission_days, visits_per_mission):
+    def places(self):
+        """Places in each of CITIES, with coordinates (test data, said so in their note)."""
+        places = []
+        for city, country, latitude, longitude in CITIES:
+            for n in range(PLACES_PER_CITY):
+                places.append(
+                    Place(
+                        uuid=self.uuid(),
+                        name=f"{self.words(2)} {n}",
+                        city=city,
+                        country=country,
+                        latitude=f"{latitude + self.rng.uniform(-0.1, 0.1):.6f}",
+                        longitude=f"{longitude + self.rng.uniform(-0.1, 0.1):.6f}",
+                        coordinates_source="Generated test data",
+                    )
+                )
+        return Place.objects.bulk_create(places, batch_size=BATCH)
+
+    def visits(self, mission_days, visits_per_mission, places):
         """visits_per_mission: {mission: number of visits}; about 3 % are undated, 20 % untimed."""
         visits = []
         for mission, total in visits_per_mission.items():
@@ -159,8 +188,7 @@ class Generator:
                         title=f"Visit to {self.words(2)} {n}",
                         slug=f"visit-{n}",
                         summary=self.words(15),
-                        site_name=self.words(2),
-                        city=self.rng.choice(["Tokyo", "Osaka", "Toronto", "Pune", "Oslo"]),
+                        place=self.rng.choice(places),
                         starts_at=datetime.time(start // 4, start % 4 * 15) if timed else None,
                         ends_at=datetime.time(start // 4 + 1, start % 4 * 15) if timed else None,
                         position=n,
@@ -234,7 +262,8 @@ def generate(sizes, seed=1, prefix="gen", sized_missions=()):
             mission_days[day.mission_id].append(day)
         per_mission = {m: len(mission_days[m.pk]) * sizes.visits_per_day for m in missions}
         per_mission.update({m: total for m, (_, total) in zip(exact, sized_missions, strict=True)})
-        visits = generator.visits(mission_days, per_mission)
+        places = generator.places()
+        visits = generator.visits(mission_days, per_mission, places)
         generator.link(Visit.organisations, visits, organisations, 1, 3)
         generator.link(Visit.people, visits, people, 0, 2)
         generator.link(Mission.delegation, missions, people, 2, 5)
@@ -247,6 +276,7 @@ def generate(sizes, seed=1, prefix="gen", sized_missions=()):
         "people": len(people),
         "missions": len(missions) + len(exact),
         "days": len(days),
+        "places": len(places),
         "visits": len(visits),
         "agreements": len(agreements),
     }

@@ -15,7 +15,14 @@ from icalendar.parser import unescape_backslash
 from diary.models import Agreement, Mission, Visit
 from diary.synthetic import Sizes, generate
 
-from .factories import make_day, make_mission, make_organisation, make_person, make_visit
+from .factories import (
+    make_day,
+    make_mission,
+    make_organisation,
+    make_person,
+    make_place,
+    make_visit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -192,8 +199,7 @@ def awkward_mission(db):
         day=make_day(mission),
         title=AWKWARD,
         summary=AWKWARD,
-        site_name=AWKWARD,
-        city="Tokyo, Minato; 港区",
+        place=make_place(name=AWKWARD, city="Tokyo, Minato; 港区"),
     )
     return mission
 
@@ -269,10 +275,7 @@ def reference_calendar(mission, absolute_url):
             url=absolute_url(visit.get_absolute_url()),
         )
         event.add("SUMMARY", vText(visit.title))
-        if visit.place is not None:
-            location = str(visit.place)
-        else:
-            location = ", ".join(part for part in (visit.site_name, visit.city) if part)
+        location = str(visit.place) if visit.place is not None else ""
         if location:
             event.add("LOCATION", vText(location))
         if visit.place is not None and visit.place.latitude is not None:
@@ -340,8 +343,12 @@ def test_feed_is_byte_identical_to_icalendars_events_on_a_generated_mission(clie
             slug=f"awkward-{offset}",
             title=("x" * offset + TRICKY)[:200],
             summary="y" * offset + TRICKY * 20 + "z" * offset,
-            site_name="s" * (offset - 40) + TRICKY if offset % 4 else "",
-            city="港区, Tokyo" if offset % 5 else "",
+            place=make_place(
+                name="s" * (offset - 40) + TRICKY if offset % 4 else "港区",
+                city="港区, Tokyo" if offset % 5 else "",
+            )
+            if offset % 4 or offset % 5
+            else None,
             starts_at=start,
             ends_at=end,
             organisations=[awkward_organisation] if offset % 2 else [],

@@ -101,8 +101,7 @@ def gap_mission(db):
         day=first,
         title="Morning briefing",
         slug="visit-24",
-        site_name=AWKWARD_SITE,
-        city="Tokyo",
+        place=factories.make_place(name=AWKWARD_SITE, city="Tokyo"),
         summary=AWKWARD_SUMMARY,
         starts_at=datetime.time(10),
         ends_at=datetime.time(11, 30),
@@ -347,11 +346,8 @@ def expected_events(mission):
     expected = {}
     for visit in dated_visits(mission):
         start = visit.start if visit.start is not None else visit.day.date
-        # The visit's place when it has one (as the feed's LOCATION says), else the free text.
-        if visit.place is not None:
-            location = str(visit.place)
-        else:
-            location = ", ".join(part for part in (visit.site_name, visit.city) if part)
+        # The visit's place, as the feed's LOCATION says.
+        location = str(visit.place) if visit.place is not None else ""
         expected[one_line_break(visit.title)] = (one_line_break(location), start)
     return expected
 

@@ -142,12 +142,12 @@ def test_new_record_missing_a_required_field_is_refused(demo_records, tmp_path):
 def test_fields_left_out_of_an_update_keep_their_value(demo_records, tmp_path):
     _, visit = find(demo_records, "diary.visit", slug="ispace")
     del visit["fields"]["title"]
-    visit["fields"]["city"] = "Tokyo (Nihonbashi)"
+    visit["fields"]["summary"] = "At ispace, Nihonbashi."
     run_import(write(tmp_path, demo_records))
     visit = Visit.objects.get(slug="ispace")
-    assert (visit.title, visit.city) == (
+    assert (visit.title, visit.summary) == (
         "ispace and the Tokyo Mission Control room",
-        "Tokyo (Nihonbashi)",
+        "At ispace, Nihonbashi.",
     )
 
 

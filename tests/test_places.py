@@ -8,9 +8,9 @@ import time
 
 import geojson
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 from lxml import etree
@@ -75,23 +75,113 @@ def test_osm_link_uses_the_element_or_else_the_coordinates(db):
     assert url.startswith("https://www.openstreetmap.org/?mlat=35.5") and "mlon=139.25" in url
 
 
-def test_free_text_sites_become_places_without_loss(db):
-    """Migration 0012: one place per distinct (site, city), every visit linked to its own."""
+BEFORE_PLACES = [("diary", "0010_agreement_lifecycle")]
+WITH_FREE_TEXT = [("diary", "0015_revisions")]
+PLACES_ONLY = [("diary", "0016_visit_place_only")]
+
+
+def migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target)
+    return executor.loader.project_state(target).apps
+
+
+@pytest.fixture
+def migrations_undone():
+    """Whatever a test migrates to, the database ends at the latest migration again."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def old_visit(old_apps, mission, n, **fields):
+    return old_apps.get_model("diary", "Visit").objects.create(
+        mission_id=mission.pk, title=f"Visit {n}", slug=f"visit-{n}", **fields
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_free_text_sites_become_places_and_the_text_goes_without_loss(migrations_undone):
+    """Migration 0012 made a place per (site, city); 0016 places what came since and drops
+    the text: nothing a visit or its history said is lost."""
+    old = migrate(BEFORE_PLACES)
+    mission = old.get_model("diary", "Mission").objects.create(
+        title="M", slug="m", host_country="Japan", start_date="2024-06-10", end_date="2024-06-14"
+    )
+    first = old_visit(old, mission, 1, site_name="Tsukuba Space Center", city="Tsukuba")
+    again = old_visit(old, mission, 2, site_name="Tsukuba Space Center", city="Tsukuba")
+    city_only = old_visit(old, mission, 3, city="Sagamihara")
+    nowhere = old_visit(old, mission, 4)
+
+    old = migrate(WITH_FREE_TEXT)
+    Visit = old.get_model("diary", "Visit")
+    Place = old.get_model("diary", "Place")
+    tsukuba = Visit.objects.get(pk=first.pk).place
+    assert Visit.objects.get(pk=again.pk).place == tsukuba
+    assert (tsukuba.name, tsukuba.city) == ("Tsukuba Space Center", "Tsukuba")
+    assert Visit.objects.get(pk=city_only.pk).place.name == "Sagamihara"
+    assert Visit.objects.get(pk=nowhere.pk).place is None
+    # Since 0012: text typed again (an older fixture, code) and a place chosen by hand.
+    late = old_visit(old, mission, 5, site_name="Tsukuba Space Center", city="Tsukuba")
+    new_text = old_visit(old, mission, 6, site_name=" Kibo lab ", city="Tsukuba")
+    hall = Place.objects.create(name="JAXA Tsukuba", city="Tsukuba")
+    room = old_visit(old, mission, 7, site_name="Hall 2, mission control", city="Tsukuba")
+    Visit.objects.filter(pk=room.pk).update(place=hall)
+    same = old_visit(old, mission, 8, site_name="jaxa tsukuba", city="TSUKUBA", place_id=hall.pk)
+    HistoricalVisit = old.get_model("diary", "HistoricalVisit")
+    HistoricalVisit.objects.create(
+        id=new_text.pk,
+        uuid=new_text.uuid,
+        mission_id=mission.pk,
+        title="Visit 6 (as first typed)",
+        slug="visit-6",
+        site_name="Kibo",
+        city="Tsukuba",
+        history_date="2024-06-11T10:00:00Z",
+        history_type="+",
+    )
+
+    new = migrate(PLACES_ONLY)
+    Visit = new.get_model("diary", "Visit")
+    Place = new.get_model("diary", "Place")
+    field_names = {field.name for field in Visit._meta.get_fields()}
+    assert not {"site_name", "city"} & field_names
+    assert Visit.objects.get(pk=late.pk).place_id == tsukuba.pk  # matched, not doubled
+    kibo = Visit.objects.get(pk=new_text.pk).place
+    assert (kibo.name, kibo.city, kibo.latitude) == ("Kibo lab", "Tsukuba", None)
+    assert Visit.objects.get(pk=room.pk).place_id == hall.pk  # the chosen place stays
+    assert Visit.objects.get(pk=same.pk).place_id == hall.pk
+    # Tsukuba Space Center, Sagamihara, Kibo lab, JAXA Tsukuba, and Kibo (history below)
+    assert Place.objects.count() == 5
+    history = new.get_model("diary", "HistoricalVisit").objects
+    # The text the chosen place does not say is kept in the visit's history, word for word.
+    assert list(
+        history.filter(id=room.pk, history_change_reason__isnull=False).values_list(
+            "history_change_reason", flat=True
+        )
+    ) == ["Site and city before places: Hall 2, mission control, Tsukuba"]
+    assert not history.filter(id=same.pk, history_change_reason__isnull=False).exists()
+    # A history entry that said where by text says it by place.
+    first_typed = history.get(id=new_text.pk, title="Visit 6 (as first typed)")
+    assert Place.objects.get(pk=first_typed.place_id).name == "Kibo"
+
+
+def test_long_free_text_is_kept_whole_across_change_reasons():
+    migration = importlib.import_module("diary.migrations.0016_visit_place_only")
+    text = "Building " + "x" * 250 + ", Tsukuba"
+    reasons = migration.reasons(text)
+    assert all(len(reason) <= 100 for reason in reasons)
+    assert "".join(reason.split(") ", 1)[1] for reason in reasons) == text
+
+
+def test_a_visit_is_found_by_its_places_name_and_city(db, client):
     mission = make_mission()
-    first = make_visit(mission, site_name="Tsukuba Space Center", city="Tsukuba")
-    again = make_visit(mission, site_name="Tsukuba Space Center", city="Tsukuba")
-    city_only = make_visit(mission, city="Sagamihara")
-    nowhere = make_visit(mission)
-    migration = importlib.import_module("diary.migrations.0012_places")
-    migration.places_from_free_text(apps, None)
-    migration.places_from_free_text(apps, None)  # again: nothing doubled
-    for visit in (first, again, city_only, nowhere):
-        visit.refresh_from_db()
-    assert first.place == again.place
-    assert (first.place.name, first.place.city) == ("Tsukuba Space Center", "Tsukuba")
-    assert (city_only.place.name, city_only.place.city) == ("Sagamihara", "Sagamihara")
-    assert nowhere.place is None
-    assert Place.objects.count() == 2
+    make_visit(mission, title="Morning call", place=make_place(name="Kibo lab", city="Tsukuba"))
+    make_visit(mission, title="Evening call")
+    html = client.get("/search/", {"q": "kibo tsukuba call"}).content.decode()
+    assert "Morning call" in html and "Evening call" not in html
 
 
 # --- The demo's map --------------------------------------------------------------------------

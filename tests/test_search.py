@@ -17,6 +17,7 @@ from .factories import (
     make_mission,
     make_organisation,
     make_person,
+    make_place,
     make_visit,
 )
 from .support import MAX_PUBLIC_PAGE_QUERIES
@@ -158,8 +159,7 @@ def test_a_visit_result_says_where_and_when_or_that_the_date_is_not_stated(clien
         day=day,
         title="Probe laboratory",
         starts_at=datetime.time(9, 30),
-        site_name="Space lab",
-        city="Osaka",
+        place=make_place(name="Space lab", city="Osaka"),
     )
     make_visit(mission, title="Probe dinner")
     html = search(client, "probe").content.decode()

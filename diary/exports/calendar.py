@@ -67,9 +67,7 @@ def feed_stamp(mission):
 
 
 def visit_location(visit):
-    if visit.place is not None:
-        return str(visit.place)
-    return ", ".join(part for part in (visit.site_name, visit.city) if part)
+    return str(visit.place) if visit.place is not None else ""
 
 
 def visit_description(visit, organisations, people):
@@ -193,8 +191,6 @@ EVENT_FIELDS = (
     "slug",
     "title",
     "summary",
-    "site_name",
-    "city",
     "starts_at",
     "ends_at",
     "place",

@@ -198,10 +198,10 @@ def _degrees(value):
 
 
 def _where(visit):
-    """place, city, latitude, longitude: the visit's place, else the free text it had."""
+    """place, city, latitude, longitude: the visit's place, or empty."""
     place = visit.place
     if place is None:
-        return [visit.site_name, visit.city, "", ""]
+        return ["", "", "", ""]
     return [place.name, place.city, _degrees(place.latitude), _degrees(place.longitude)]
 
 

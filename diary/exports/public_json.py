@@ -130,8 +130,9 @@ def _visit(visit, related, url):
         "day": str(visit.day.uuid) if visit.day else None,
         "starts_at": _iso(visit.start),
         "ends_at": _iso(visit.end),
-        "site_name": visit.site_name,
-        "city": visit.city,
+        # Version 1's free text, now the place's name and city (the place says more).
+        "site_name": visit.place.name if visit.place else "",
+        "city": visit.place.city if visit.place else "",
         "place": _place(visit.place) if visit.place else None,
         "position": visit.position,
         "inferred_note": visit.inferred_note,

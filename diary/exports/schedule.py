@@ -74,10 +74,8 @@ def _event_id(visit) -> int:
 
 
 def _room(visit) -> str:
-    """The visit's place (a room, to conference apps), else the free text, else the default."""
-    if visit.place is not None:
-        return str(visit.place)
-    return ", ".join(part for part in (visit.site_name, visit.city) if part) or DEFAULT_ROOM
+    """The visit's place (a room, to conference apps), else the default."""
+    return str(visit.place) if visit.place is not None else DEFAULT_ROOM
 
 
 def _day_bounds(date, zone):

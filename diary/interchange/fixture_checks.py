@@ -7,7 +7,7 @@ passes is a list of `Record`s ready for `fixture_import` to clean and save.
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -15,6 +15,11 @@ from django.db import models
 from .fixture_export import EXPORT_ORDER, batched
 
 MODELS_BY_LABEL = {model._meta.label_lower: model for model in EXPORT_ORDER}
+
+# Visits had a free-text site and city until places replaced them (migration 0016). The
+# namespace of migrations 0012 and 0016: the same text names the same place everywhere.
+FREE_TEXT_PLACE_NAMESPACE = UUID("6f1d3c52-5c7e-4d57-9b0f-2f7d1c0e8a14")
+FREE_TEXT_FIELDS = ("site_name", "city")
 MAX_ERRORS_SHOWN = 20
 
 TEXT_FIELDS = (models.CharField, models.TextField)
@@ -61,6 +66,7 @@ def parse_fixture(content: bytes | str, revisions=None) -> list[Record]:
     if not data:
         raise FixtureImportError(["The file holds no records."])
     errors: list[str] = []
+    data = data + _places_for_free_text(data, errors)
     records = []
     for index, item in enumerate(data):
         if revisions is not None and _is_revision(item):
@@ -98,6 +104,67 @@ def _load_json(content):
         ) from None
     except (ValueError, RecursionError) as error:
         raise FixtureImportError([f"The file is not usable JSON: {error}."]) from None
+
+
+def _places_for_free_text(data, errors):
+    """
+    A fixture from before places gives a visit a free-text `site_name` and `city`: the visit
+    gets the place that text names instead, as migration 0016 gave stored visits theirs —
+    the place of that text already in the file or the database (same UUID, or same name
+    and city), else a new place, returned as a record to add to the file (the preview lists
+    it as created). A visit the file already gives a place keeps it, and its text is dropped:
+    files of that time carry both, the place made from the text.
+    """
+    from ..models import Place
+
+    added, made = [], {}
+    in_file = {
+        item["fields"].get("uuid")
+        for item in data
+        if isinstance(item, dict)
+        and str(item.get("model", "")).lower() == "diary.place"
+        and isinstance(item.get("fields"), dict)
+    }
+    for index, item in enumerate(data):
+        if not (
+            isinstance(item, dict)
+            and str(item.get("model", "")).lower() == "diary.visit"
+            and isinstance(item.get("fields"), dict)
+            and any(name in item["fields"] for name in FREE_TEXT_FIELDS)
+        ):
+            continue
+        fields = item["fields"]
+        site_name, city = (fields.pop(name, "") for name in FREE_TEXT_FIELDS)
+        if not isinstance(site_name, str) or not isinstance(city, str):
+            errors.append(
+                f"record {index} (diary.visit): fields “site_name” and “city” (the visit's "
+                "site and city from before places) must be text."
+            )
+            continue
+        name, city_name = (site_name.strip() or city.strip()), city.strip()
+        if fields.get("place") is not None or not name:
+            continue
+        key = (site_name, city)
+        if key not in made:
+            uuid = str(uuid5(FREE_TEXT_PLACE_NAMESPACE, f"{site_name}\n{city}"))
+            stored = (
+                Place.objects.filter(uuid=uuid).first()
+                or Place.objects.filter(name__iexact=name[:200], city__iexact=city_name[:100])
+                .order_by("pk")
+                .first()
+            )
+            if stored is not None:
+                uuid = str(stored.uuid)
+            elif uuid not in in_file:
+                added.append(
+                    {
+                        "model": "diary.place",
+                        "fields": {"uuid": uuid, "name": name, "city": city_name},
+                    }
+                )
+            made[key] = uuid
+        fields["place"] = [made[key]]
+    return added
 
 
 def _json_type(value):

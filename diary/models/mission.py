@@ -299,8 +299,6 @@ class Visit(RemembersStoredValues, DiaryModel):
         max_length=ACCOUNT_MAX_LENGTH,
         help_text=_("What happened, in full."),
     )
-    site_name = models.CharField(_("site"), max_length=200, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
     place = models.ForeignKey(
         Place,
         verbose_name=_("place"),
@@ -346,7 +344,7 @@ class Visit(RemembersStoredValues, DiaryModel):
     )
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
-    search_vector = search_vector_field("title", "summary", "body", "site_name", "city")
+    search_vector = search_vector_field("title", "summary", "body")
 
     objects = VisitQuerySet.as_manager()
     history = HistoricalRecords(
@@ -400,13 +398,8 @@ class Visit(RemembersStoredValues, DiaryModel):
 
     @property
     def location(self):
-        """
-        Where the visit happened, as one line: its place ('JAXA Sagamihara Campus,
-        Sagamihara'), else the free-text site and city older records still carry.
-        """
-        if self.place is not None:
-            return str(self.place)
-        return ", ".join(part for part in (self.site_name, self.city) if part)
+        """Where the visit happened, as one line: 'JAXA Sagamihara Campus, Sagamihara', or ''."""
+        return str(self.place) if self.place is not None else ""
 
     def _local(self, time):
         if time is None or self.day is None:

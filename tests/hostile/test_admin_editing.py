@@ -148,7 +148,7 @@ def test_a_save_landing_while_the_form_is_rendered_is_not_overwritten(editors, d
     def read_then_someone_saves(request, object_id, from_field=None):
         obj = read(request, object_id, from_field)
         if request.method == "GET":
-            Visit.objects.filter(pk=obj.pk).update(site_name="Saved by someone meanwhile")
+            Visit.objects.filter(pk=obj.pk).update(body="Saved by someone meanwhile")
         return obj
 
     monkeypatch.setattr(model_admin, "get_object", read_then_someone_saves)
@@ -159,4 +159,4 @@ def test_a_save_landing_while_the_form_is_rendered_is_not_overwritten(editors, d
     assert response.status_code == 200
     assert "Saved by someone meanwhile" in response.content.decode()
     visit.refresh_from_db()
-    assert visit.site_name == "Saved by someone meanwhile"
+    assert visit.body == "Saved by someone meanwhile"

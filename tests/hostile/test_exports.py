@@ -25,6 +25,7 @@ from tests.factories import (
     make_mission,
     make_organisation,
     make_person,
+    make_place,
     make_visit,
 )
 
@@ -181,8 +182,7 @@ def test_feed_with_line_breaks_and_separators_everywhere_is_no_500():
         day=make_day(mission),
         title=HOSTILE_TEXT,
         summary=HOSTILE_TEXT,
-        site_name=HOSTILE_TEXT,
-        city=HOSTILE_TEXT,
+        place=make_place(name=HOSTILE_TEXT, city=HOSTILE_TEXT),
         organisations=[make_organisation(name=HOSTILE_TEXT, short_name="A;B,C")],
         people=[make_person(name=HOSTILE_TEXT, role=HOSTILE_TEXT, honorific="Dr;")],
     )

@@ -137,18 +137,18 @@ def test_a_save_landing_while_the_change_form_renders_is_not_written_back(editor
         shown = read(request, object_id, from_field)
         if request.method == "GET":
             saved = Visit.objects.get(pk=shown.pk)
-            saved.site_name = "Changed meanwhile"
+            saved.body = "Changed meanwhile"
             saved.save()
         return shown
 
     with mock.patch.object(model_admin, "get_object", read_then_another_editor_saves):
         html = editor_client.get(url).content.decode()
     form = single_values(read_form(html, "visit_form"))
-    assert form["site_name"] != "Changed meanwhile"  # the form shows the version before
+    assert form["body"] != "Changed meanwhile"  # the form shows the version before
     form["summary"] = "Saved by the red team."
     editor_client.post(url, form)
     visit.refresh_from_db()
-    assert visit.site_name == "Changed meanwhile"  # kept, or the stale save was refused
+    assert visit.body == "Changed meanwhile"  # kept, or the stale save was refused
 
 
 # --- Sign-in --------------------------------------------------------------------------------
