@@ -40,8 +40,8 @@ class Through:
     """What a record belongs to, whose names a word may match: `path` to it from the record."""
 
     path: str
-    # Names looked up once per search, for every kind (names_found): "organisation" or
-    # "kind" (of agreement).
+    # Names looked up once per search, for every kind (names_found): "organisation",
+    # "kind" (of agreement) or "place" (of a visit).
     names: str
     # Only published ones: an organisation's parent is public only when it is published
     # itself (a person's organisation is on the person's result line anyway).
@@ -120,7 +120,7 @@ KINDS = (
         ),
         by_id=True,
         # Where: the place's name and city (Tsukuba finds the visits made there).
-        through=(Through("place", ("name", "city"), Place.objects.all),),
+        through=(Through("place", "place"),),
     ),
     Kind(
         "organisations",
@@ -217,6 +217,7 @@ class Names:
 NAME_FIELDS = {
     "organisation": (Organisation, ("name", "short_name", "native_name")),
     "kind": (AgreementKind, ("name", "abbreviation")),
+    "place": (Place, ("name", "city")),
 }
 
 

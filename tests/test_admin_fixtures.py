@@ -119,7 +119,7 @@ def edited_demo_fixture(tmp_path):
         r for r in records if r["model"] == "diary.visit" and r["fields"]["slug"] == "ispace"
     )
     visit["fields"]["title"] = "ispace — title from the upload"
-    return json.dumps(records, ensure_ascii=False).encode()
+    return json.dumps(records, ensure_ascii=False, indent=1).encode()
 
 
 def test_upload_preview_writes_nothing_then_confirm_imports(staff_client, demo, tmp_path):
@@ -161,7 +161,7 @@ def test_upload_with_errors_shows_them_and_offers_no_confirm(staff_client, demo,
     before = database_state()
     html = upload(staff_client, json.dumps(records).encode()).content.decode()
     assert "Nothing was imported" in html
-    assert "record 0: unknown model &quot;diary.rocket&quot;" in html
+    assert "line 1: unknown model &quot;diary.rocket&quot;" in html
     assert "Confirm import" not in html
     assert database_state() == before
 
@@ -270,3 +270,76 @@ def test_confirm_is_refused_when_a_record_changed_after_the_preview(
     visit.refresh_from_db()
     assert visit.title != "ispace — title from the upload"
     assert visit.summary == "Edited by someone else while the preview was open."
+
+
+# --- Errors in plain words and the result in a sentence (issue 15) -------------------------
+
+
+def test_upload_errors_name_the_line_and_say_what_is_wrong_in_words(staff_client, demo, tmp_path):
+    from .factories import make_day, make_mission
+
+    other = make_mission(title="Mission to Osaka")
+    day = make_day(other, date=other.start_date)
+    records = json.loads(export_bytes(tmp_path / "demo.json", "japan-2024"))
+    index, visit = next(
+        (i, r)
+        for i, r in enumerate(records)
+        if r["model"] == "diary.visit" and r["fields"]["slug"] == "ispace"
+    )
+    visit["fields"]["day"] = [str(day.uuid)]
+    content = json.dumps(records, ensure_ascii=False, indent=1)
+    line = [n for n, text in enumerate(content.splitlines(), 1) if text == " {"][index]
+    html = upload(staff_client, content.encode()).content.decode()
+    assert "Nothing was imported" in html
+    assert (
+        f"line {line} (visit {visit['fields']['uuid']}): the visit&#x27;s day "
+        f"{day.date.isoformat()} is not a day of this mission"
+    ) in html
+    assert "Confirm import" not in html
+
+
+def test_the_preview_names_each_changed_record_by_its_line(staff_client, demo, tmp_path):
+    content = edited_demo_fixture(tmp_path)
+    starts = [n for n, text in enumerate(content.decode().splitlines(), 1) if text == " {"]
+    records = json.loads(content)
+    index = next(
+        i
+        for i, r in enumerate(records)
+        if r["model"] == "diary.visit" and r["fields"]["slug"] == "ispace"
+    )
+    html = upload(staff_client, content).content.decode()
+    assert f"(line {starts[index]})" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "1 day updated, 2 visits created, 40 records unchanged."),
+        ("fr", "mise à jour de 1 jour, création de 2 visites, 40 enregistrements inchangés."),
+        ("ja", "日 1件を更新、訪問 2件を作成、40件は変更なし。"),
+    ],
+)
+def test_the_import_result_is_one_sentence_in_the_readers_language(language, expected):
+    from collections import Counter
+
+    from django.utils import translation
+
+    from diary.interchange.fixture_import import ImportReport
+
+    report = ImportReport(
+        created=Counter({"diary.visit": 2}),
+        updated=Counter({"diary.day": 1}),
+        unchanged=Counter({"diary.organisation": 30, "diary.person": 10}),
+    )
+    with translation.override(language):
+        assert report.sentence() == expected
+    with translation.override(language):
+        nothing = ImportReport(unchanged=Counter({"diary.day": 1})).sentence()
+    assert (
+        nothing
+        == {
+            "en": "1 record unchanged.",
+            "fr": "1 enregistrement inchangé.",
+            "ja": "1件は変更なし。",
+        }[language]
+    )

@@ -1,6 +1,8 @@
+import datetime
 import io
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -19,12 +21,20 @@ def demo_records(demo, tmp_path):
 
 
 def write(tmp_path, records_or_text, name="in.json"):
+    """Records are written one field a line, as an editor shows them (errors name lines)."""
     path = tmp_path / name
     if isinstance(records_or_text, str):
         path.write_text(records_or_text, encoding="utf-8")
     else:
-        path.write_text(json.dumps(records_or_text, ensure_ascii=False), encoding="utf-8")
+        path.write_text(json.dumps(records_or_text, ensure_ascii=False, indent=1), encoding="utf-8")
     return str(path)
+
+
+def at(path, index):
+    """'line N': where the index-th record of a file from write() starts (its " {" line)."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    starts = [number for number, text in enumerate(lines, 1) if text == " {"]
+    return f"line {starts[index]}"
 
 
 def run_import(path, *options):
@@ -60,15 +70,17 @@ def test_malformed_json_is_refused_with_its_position(demo, tmp_path):
 
 def test_unknown_model_is_refused_naming_the_record(demo_records, tmp_path):
     demo_records[3]["model"] = "diary.spaceship"
-    assert_refused(write(tmp_path, demo_records), "record 3", 'unknown model "diary.spaceship"')
+    path = write(tmp_path, demo_records)
+    assert_refused(path, f"{at(path, 3)}:", 'unknown model "diary.spaceship"')
 
 
 def test_wrong_field_type_is_refused_naming_record_and_field(demo_records, tmp_path):
     index, day = find(demo_records, "diary.day", date="2024-06-11")
     day["fields"]["date"] = 20240611
+    path = write(tmp_path, demo_records)
     assert_refused(
-        write(tmp_path, demo_records),
-        f"record {index} (diary.day {day['fields']['uuid']})",
+        path,
+        f"{at(path, index)} (day {day['fields']['uuid']})",
         "field “date”: expected a string",
     )
 
@@ -76,16 +88,18 @@ def test_wrong_field_type_is_refused_naming_record_and_field(demo_records, tmp_p
 def test_impossible_date_is_refused(demo_records, tmp_path):
     index, day = find(demo_records, "diary.day", date="2024-06-11")
     day["fields"]["date"] = "2024-06-31"
-    assert_refused(write(tmp_path, demo_records), f"record {index} (diary.day", "field “date”")
+    path = write(tmp_path, demo_records)
+    assert_refused(path, f"{at(path, index)} (day", "field “date”")
 
 
 def test_reference_to_a_record_in_neither_file_nor_database_is_refused(demo_records, tmp_path):
     index, visit = find(demo_records, "diary.visit", slug="ispace")
     missing = str(uuid.uuid4())
     visit["fields"]["day"] = [missing]
+    path = write(tmp_path, demo_records)
     assert_refused(
-        write(tmp_path, demo_records),
-        f"record {index} (diary.visit {visit['fields']['uuid']})",
+        path,
+        f"{at(path, index)} (visit {visit['fields']['uuid']})",
         f"field “day”: refers to diary.day {missing}",
         "neither in the file nor in the database",
     )
@@ -110,9 +124,10 @@ def test_day_outside_the_mission_is_refused_and_earlier_records_are_rolled_back(
     jaxa["fields"]["name"] = "Renamed in the file"
     index, day = find(demo_records, "diary.day", date="2024-06-12")
     day["fields"]["date"] = "2024-07-01"
+    path = write(tmp_path, demo_records)
     assert_refused(
-        write(tmp_path, demo_records),
-        f"record {index} (diary.day {day['fields']['uuid']}): field “date”",
+        path,
+        f"{at(path, index)} (day {day['fields']['uuid']}): field “date”",
         "outside the mission's dates",
     )
     assert Organisation.objects.get(slug="jaxa").name == "Japan Aerospace Exploration Agency"
@@ -122,9 +137,10 @@ def test_constraint_violations_on_an_empty_database_leave_it_empty(demo_records,
     empty_diary()
     index, visit = find(demo_records, "diary.visit", slug="nict")
     visit["fields"]["starts_at"] = "10:00:00"  # a time without a day
+    path = write(tmp_path, demo_records)
     assert_refused(
-        write(tmp_path, demo_records),
-        f"record {index} (diary.visit {visit['fields']['uuid']}): field “day”",
+        path,
+        f"{at(path, index)} (visit {visit['fields']['uuid']}): field “day”",
         "A time needs a day",
     )
     assert not Organisation.objects.exists()
@@ -134,9 +150,8 @@ def test_new_record_missing_a_required_field_is_refused(demo_records, tmp_path):
     empty_diary()
     index, visit = find(demo_records, "diary.visit", slug="ispace")
     del visit["fields"]["title"]
-    assert_refused(
-        write(tmp_path, demo_records), f"record {index} (diary.visit", "field “title”", "blank"
-    )
+    path = write(tmp_path, demo_records)
+    assert_refused(path, f"{at(path, index)} (visit", "field “title”", "blank")
 
 
 def test_fields_left_out_of_an_update_keep_their_value(demo_records, tmp_path):
@@ -155,13 +170,14 @@ def test_unknown_field_database_id_and_duplicates_are_refused(demo_records, tmp_
     demo_records[0]["fields"]["colour"] = "blue"
     demo_records[1]["pk"] = 7
     demo_records.append(demo_records[2])
+    path = write(tmp_path, demo_records)
     message = assert_refused(
-        write(tmp_path, demo_records),
-        f"record 0 ({demo_records[0]['model']}",
+        path,
+        f"{at(path, 0)} (place",
         "unknown field “colour”",
-        "record 1: has a database id",
-        f"record {len(demo_records) - 1} ({demo_records[2]['model']}",
-        "already appears as record 2",
+        f"{at(path, 1)}: has a database id",
+        f"{at(path, len(demo_records) - 1)} (",
+        f"already appears at {at(path, 2)}",
     )
     assert message.startswith("Nothing was imported")
 
@@ -170,9 +186,10 @@ def test_text_longer_than_its_limit_is_refused(demo_records, tmp_path):
     index, day = find(demo_records, "diary.day", date="2024-06-11")
     limit = Day._meta.get_field("summary").max_length
     day["fields"]["summary"] = "宇" * (limit + 1)
+    path = write(tmp_path, demo_records)
     assert_refused(
-        write(tmp_path, demo_records),
-        f"record {index} (diary.day {day['fields']['uuid']}): field “summary”",
+        path,
+        f"{at(path, index)} (day {day['fields']['uuid']}): field “summary”",
         f"at most {limit} characters",
     )
 
@@ -180,9 +197,8 @@ def test_text_longer_than_its_limit_is_refused(demo_records, tmp_path):
 def test_slug_taken_by_another_record_is_refused(demo_records, tmp_path):
     index, organisation = find(demo_records, "diary.organisation", slug="jaxa")
     organisation["fields"]["uuid"] = str(uuid.uuid4())  # a different record, same slug
-    assert_refused(
-        write(tmp_path, demo_records), f"record {index}", "field “slug”", "already exists"
-    )
+    path = write(tmp_path, demo_records)
+    assert_refused(path, f"{at(path, index)} (", "field “slug”", "already exists")
 
 
 @pytest.mark.parametrize("content", ["", "{}", "[]", '"text"', "[1, 2]", "[[[[]]]]"])
@@ -241,3 +257,124 @@ def test_a_loop_of_parent_organisations_is_refused(demo_records, tmp_path):
     _, tansa = find(demo_records, "diary.organisation", slug="tansa-x")
     jaxa["fields"]["parent"] = [tansa["fields"]["uuid"]]
     assert_refused(write(tmp_path, demo_records), "field “parent”", "loops")
+
+
+# --- Fixtures from before places (visits with a free-text site and city) -----------------------
+
+
+def as_before_places(records, slug, site_name, city):
+    """The visit as a fixture of that time gave it: free text, no place."""
+    _, visit = find(records, "diary.visit", slug=slug)
+    del visit["fields"]["place"]
+    visit["fields"].update(site_name=site_name, city=city)
+    return visit
+
+
+def test_an_old_fixtures_site_and_city_become_the_visits_place(demo_records, tmp_path):
+    from diary.models import Place
+
+    as_before_places(demo_records, "ispace", "ispace Mission Control", "Tokyo")
+    as_before_places(demo_records, "tansa-x-sagamihara", "ispace Mission Control", "Tokyo")
+    as_before_places(demo_records, "ntt-headquarters", "", "Musashino")
+    path = write(tmp_path, demo_records)
+    assert "diary.place: 2 created" in run_import(path, "--dry-run")
+    run_import(path)
+    ispace = Visit.objects.get(slug="ispace").place
+    assert (ispace.name, ispace.city, ispace.latitude) == ("ispace Mission Control", "Tokyo", None)
+    assert Visit.objects.get(slug="tansa-x-sagamihara").place == ispace
+    musashino = Visit.objects.get(slug="ntt-headquarters").place
+    assert (musashino.name, musashino.city) == ("Musashino", "Musashino")
+    count = Place.objects.count()
+    run_import(path)  # again: the same places, none doubled
+    assert Place.objects.count() == count
+    assert Visit.objects.get(slug="ispace").place == ispace
+
+
+def test_an_old_fixtures_text_naming_a_stored_place_links_to_it(demo_records, tmp_path):
+    from diary.models import Place
+
+    count = Place.objects.count()
+    # Named as the demo's place is, in other case.
+    as_before_places(demo_records, "ispace", "NTT HEADQUARTERS", "tokyo")
+    run_import(write(tmp_path, demo_records))
+    assert Visit.objects.get(slug="ispace").place.name == "NTT headquarters"
+    assert Place.objects.count() == count
+
+
+def test_a_visit_given_a_place_keeps_it_whatever_its_old_text_says(demo_records, tmp_path):
+    _, visit = find(demo_records, "diary.visit", slug="ispace")
+    visit["fields"].update(site_name="Somewhere else", city="Osaka")
+    run_import(write(tmp_path, demo_records))
+    assert Visit.objects.get(slug="ispace").place.name == "ispace Tokyo Mission Control room"
+
+
+def test_an_old_fixtures_site_that_is_not_text_is_refused(demo_records, tmp_path):
+    visit = as_before_places(demo_records, "ispace", "ispace", "Tokyo")
+    visit["fields"]["city"] = 12
+    assert_refused(write(tmp_path, demo_records), "“site_name” and “city”", "must be text")
+
+
+# --- Errors in plain words, with the line where each record starts (issue 15) ---------------
+
+
+def test_a_visit_on_another_missions_day_is_named_by_line_and_date(demo_records, tmp_path):
+    from .factories import make_day, make_mission
+
+    elsewhere = make_day(
+        make_mission(start_date=datetime.date(2024, 6, 15), end_date=datetime.date(2024, 6, 16)),
+        date=datetime.date(2024, 6, 15),
+    )
+    index, visit = find(demo_records, "diary.visit", slug="ispace")
+    visit["fields"]["day"] = [str(elsewhere.uuid)]
+    path = write(tmp_path, demo_records)
+    line = at(path, index)
+    assert Path(path).read_text().splitlines()[int(line.split()[1]) - 1] == " {"
+    message = assert_refused(
+        path,
+        f"{line} (visit {visit['fields']['uuid']}): the visit's day 2024-06-15 is not a day "
+        "of this mission",
+    )
+    assert "field “day”" not in message  # said once, in words
+
+
+def test_records_lines_are_found_however_the_file_is_laid_out(demo, tmp_path):
+    """Several records on a line, blank lines, and strings holding brackets, braces, commas
+    and escaped line breaks: each error names the line its record starts on."""
+    day = str(uuid.uuid4())
+    text = (
+        "[\n"
+        '  {"model": "diary.spaceship", "fields": {"name": "[{,\\n}]"}},'
+        ' {"model": "diary.rocket", "fields": {}},\n'
+        "\n"
+        '\t{"model": "diary.day",\n "fields": {"uuid": "DAY", "colour": "a\\nb\\nc"}},\n'
+        '  {"model": "diary.comet", "fields": {}}\n'
+        "]\n"
+    ).replace("DAY", day)
+    message = assert_refused(write(tmp_path, text))
+    assert 'line 2: unknown model "diary.spaceship"' in message
+    assert 'line 2: unknown model "diary.rocket"' in message
+    assert f"line 4 (day {day}): unknown field “colour”" in message
+    assert 'line 6: unknown model "diary.comet"' in message
+
+
+def test_a_malformed_file_names_the_line_of_the_fault(demo_records, tmp_path):
+    text = json.dumps(demo_records, ensure_ascii=False, indent=1).splitlines()
+    text[40] = text[40].rstrip(",") + " oops,"
+    assert_refused(write(tmp_path, "\n".join(text)), "not valid JSON", "(line 41,")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"model": "diary.day"}', "a JSON list of records, not an object."),
+        ("[1]", "line 1: a record must be an object with “model” and “fields”, not a number."),
+        ("[\nnull\n]", "line 2: a record must be an object with “model” and “fields”, not null."),
+        (
+            '[{"model": "diary.day", "fields": []}]',
+            "line 1 (day): “fields” must be an object, not a list.",
+        ),
+    ],
+)
+def test_wrong_shapes_are_named_in_plain_words(demo, tmp_path, content, expected):
+    message = assert_refused(write(tmp_path, content), expected)
+    assert "not a object" not in message and "not a null" not in message

@@ -429,8 +429,8 @@ def test_meetings_carry_the_coordinates_of_their_places(client, demo):
     by_place = {row[header.index("place")]: row for row in rows[1:]}
     jaxa = by_place["JAXA Sagamihara Campus"]
     assert (jaxa[header.index("latitude")], jaxa[header.index("longitude")]) == (
-        "35.558",
-        "139.395",
+        "35.558389",
+        "139.395255",
     )
     event = next(row for row in rows[1:] if row[header.index("visit")].startswith("Space event"))
     assert event[header.index("latitude")] == "" and event[header.index("longitude")] == ""

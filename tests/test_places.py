@@ -176,12 +176,15 @@ def test_long_free_text_is_kept_whole_across_change_reasons():
     assert "".join(reason.split(") ", 1)[1] for reason in reasons) == text
 
 
-def test_a_visit_is_found_by_its_places_name_and_city(db, client):
+def test_a_visit_is_found_by_its_places_name_and_city(db):
     mission = make_mission()
     make_visit(mission, title="Morning call", place=make_place(name="Kibo lab", city="Tsukuba"))
     make_visit(mission, title="Evening call")
-    html = client.get("/search/", {"q": "kibo tsukuba call"}).content.decode()
-    assert "Morning call" in html and "Evening call" not in html
+    from diary.search import search
+
+    groups = {group.kind.key: group for group in search("kibo tsukuba call")}
+    assert [visit.title for visit in groups["visits"].results] == ["Morning call"]
+    assert groups["visits"].results[0].location == "Kibo lab, Tsukuba"  # its line says where
 
 
 # --- The demo's map --------------------------------------------------------------------------
@@ -246,6 +249,17 @@ def test_labels_never_overlap(db):
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not maps._overlaps(a, b)
+
+
+def test_each_demo_place_says_where_its_coordinates_come_from_and_how_precise(demo):
+    places = Place.objects.filter(visits__mission=demo).distinct()
+    assert places.count() == 5
+    for place in places:
+        assert place.has_coordinates, place.name
+        note = place.coordinates_source
+        # A source read (a named Wikipedia article) and a precision a reader can weigh.
+        assert "Wikipedia article “" in note, place.name
+        assert " level" in note, place.name
 
 
 def test_topojson_decoding_sums_deltas_and_scales():
@@ -323,7 +337,7 @@ def test_places_geojson_is_valid_rfc_7946(demo, client):
     assert collection.is_valid, collection.errors()
     by_name = {f["properties"]["name"]: f for f in collection["features"]}
     # [longitude, latitude], in that order (RFC 7946 §3.1.1).
-    assert by_name["JAXA Sagamihara Campus"]["geometry"]["coordinates"] == [139.395, 35.558]
+    assert by_name["JAXA Sagamihara Campus"]["geometry"]["coordinates"] == [139.395255, 35.558389]
     assert by_name["JAXA Sagamihara Campus"]["properties"]["stops"] == [2]
     assert by_name["NTT headquarters"]["properties"]["stops"] == []
     assert len(collection["features"]) == 5
@@ -333,7 +347,7 @@ def test_calendar_carries_geo_and_location_for_visits_with_a_place(demo, client)
     calendar = Calendar.from_ical(client.get("/missions/japan-2024.ics").content)
     events = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
     jaxa = next(e for title, e in events.items() if title.startswith("Tansa X"))
-    assert (jaxa["GEO"].latitude, jaxa["GEO"].longitude) == (35.558, 139.395)
+    assert (jaxa["GEO"].latitude, jaxa["GEO"].longitude) == (35.558389, 139.395255)
     assert str(jaxa["LOCATION"]) == "JAXA Sagamihara Campus, Sagamihara"
 
 
@@ -357,8 +371,8 @@ def test_public_json_gives_each_visit_its_place_with_geojson_coordinates(demo, c
     assert document["schema_version"] == 3
     places = {v["slug"]: v["place"] for v in document["visits"]}
     jaxa = next(p for p in places.values() if p and p["name"] == "JAXA Sagamihara Campus")
-    assert jaxa["coordinates"] == [139.395, 35.558]  # [longitude, latitude]
-    assert jaxa["country"] == "JP" and "OpenStreetMap" in jaxa["coordinates_source"]
+    assert jaxa["coordinates"] == [139.395255, 35.558389]  # [longitude, latitude]
+    assert jaxa["country"] == "JP" and "Wikipedia" in jaxa["coordinates_source"]
     assert sum(place is None for place in places.values()) == 1  # the space event: not stated
 
 

@@ -41,6 +41,9 @@ class FixtureImportError(Exception):
 class Record:
     index: int
     model: type
+    # The line of the file where the record starts: what an error names, so that staff
+    # find it in their editor.
+    line: int | None = None
     uuid: UUID | None = None
     values: dict = field(default_factory=dict)  # concrete field name -> Python value
     references: dict = field(default_factory=dict)  # FK name -> UUID or None
@@ -48,8 +51,13 @@ class Record:
 
     @property
     def label(self):
+        """'line 12 (visit 0b6d…)': where the record is and what it is."""
         identity = f" {self.uuid}" if self.uuid else ""
-        return f"record {self.index} ({self.model._meta.label_lower}{identity})"
+        return f"{_where(self.index, self.line)} ({self.model._meta.verbose_name}{identity})"
+
+
+def _where(index, line):
+    return f"line {line}" if line is not None else f"record {index}"
 
 
 def parse_fixture(content: bytes | str, revisions=None) -> list[Record]:
@@ -58,21 +66,24 @@ def parse_fixture(content: bytes | str, revisions=None) -> list[Record]:
     of its published revisions, read apart (fixture_revisions.py); without it they are
     records of an unknown model.
     """
-    data = _load_json(content)
+    data, lines = _load_json(content)
     if not isinstance(data, list):
         raise FixtureImportError(
-            [f"The file must hold a JSON list of records, not a {_json_type(data)}."]
+            [f"The file must hold a JSON list of records, not {_a_json_type(data)}."]
         )
     if not data:
         raise FixtureImportError(["The file holds no records."])
+    if lines is None:  # never so far: read whole by json.loads, which gives no lines
+        lines = [None] * len(data)
     errors: list[str] = []
-    data = data + _places_for_free_text(data, errors)
+    added = _places_for_free_text(data, lines, errors)
+    data, lines = data + [item for item, _line in added], lines + [line for _item, line in added]
     records = []
-    for index, item in enumerate(data):
+    for index, (item, line) in enumerate(zip(data, lines, strict=True)):
         if revisions is not None and _is_revision(item):
             revisions.append((index, item))
         else:
-            records.append(_parse_record(index, item, errors))
+            records.append(_parse_record(index, item, line, errors))
     records = [record for record in records if record is not None]
     _check_duplicates(records, errors)
     if not errors:
@@ -86,16 +97,24 @@ def _is_revision(item):
     return isinstance(item, dict) and str(item.get("model", "")).lower() == "diary.revision"
 
 
+JSON_SPACE = " \t\n\r"
+
+
 def _load_json(content):
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise FixtureImportError(
-                [f"The file is not UTF-8 text (byte {error.start} cannot be decoded)."]
-            ) from None
+    """
+    The file's JSON, and for a list, the line where each item starts: (data, lines).
+
+    The json module gives no positions, so a list is read item by item with raw_decode,
+    counting the lines between them; anything else, or any malformed JSON, is read whole by
+    json.loads, which gives the standard value or error (with its line).
+    """
+    text = _text(content)
     try:
-        return json.loads(content)
+        return _items_with_lines(text)
+    except (ValueError, RecursionError):
+        pass
+    try:
+        return json.loads(text), None
     except json.JSONDecodeError as error:
         raise FixtureImportError(
             [
@@ -106,20 +125,68 @@ def _load_json(content):
         raise FixtureImportError([f"The file is not usable JSON: {error}."]) from None
 
 
-def _places_for_free_text(data, errors):
+def _items_with_lines(text):
+    """A top-level JSON list and its items' first lines; ValueError for anything else."""
+    decoder = json.JSONDecoder()
+    position = _skip_space(text, 0)
+    if text[position : position + 1] != "[":
+        raise ValueError("not a list")
+    items, lines = [], []
+    line, counted = 1, 0
+    position = _skip_space(text, position + 1)
+    if text[position : position + 1] == "]":
+        position += 1
+    else:
+        while True:
+            line += text.count("\n", counted, position)
+            counted = position
+            item, position = decoder.raw_decode(text, position)
+            items.append(item)
+            lines.append(line)
+            position = _skip_space(text, position)
+            separator = text[position : position + 1]
+            position = _skip_space(text, position + 1)
+            if separator == "]":
+                break
+            if separator != ",":
+                raise ValueError("not a list")
+    if _skip_space(text, position) != len(text):
+        raise ValueError("extra data")
+    return items, lines
+
+
+def _skip_space(text, position):
+    while position < len(text) and text[position] in JSON_SPACE:
+        position += 1
+    return position
+
+
+def _text(content):
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise FixtureImportError(
+                [f"The file is not UTF-8 text (byte {error.start} cannot be decoded)."]
+            ) from None
+    return content
+
+
+def _places_for_free_text(data, lines, errors):
     """
     A fixture from before places gives a visit a free-text `site_name` and `city`: the visit
     gets the place that text names instead, as migration 0016 gave stored visits theirs —
     the place of that text already in the file or the database (same UUID, or same name
     and city), else a new place, returned as a record to add to the file (the preview lists
     it as created). A visit the file already gives a place keeps it, and its text is dropped:
-    files of that time carry both, the place made from the text.
+    files of that time carry both, the place made from the text. Returns (record, line of
+    the visit it was made for) pairs.
     """
     from ..models import Place
 
     added, made = [], {}
     in_file = {
-        item["fields"].get("uuid")
+        str(item["fields"].get("uuid"))
         for item in data
         if isinstance(item, dict)
         and str(item.get("model", "")).lower() == "diary.place"
@@ -137,8 +204,14 @@ def _places_for_free_text(data, errors):
         site_name, city = (fields.pop(name, "") for name in FREE_TEXT_FIELDS)
         if not isinstance(site_name, str) or not isinstance(city, str):
             errors.append(
-                f"record {index} (diary.visit): fields “site_name” and “city” (the visit's "
-                "site and city from before places) must be text."
+                f"{_where(index, lines[index])} (visit): fields “site_name” and “city” (the "
+                "visit's site and city from before places) must be text."
+            )
+            continue
+        problem = _text_problem(site_name + city)
+        if problem:
+            errors.append(
+                f"{_where(index, lines[index])} (visit): field “site_name” or “city”: {problem}"
             )
             continue
         name, city_name = (site_name.strip() or city.strip()), city.strip()
@@ -157,14 +230,25 @@ def _places_for_free_text(data, errors):
                 uuid = str(stored.uuid)
             elif uuid not in in_file:
                 added.append(
-                    {
-                        "model": "diary.place",
-                        "fields": {"uuid": uuid, "name": name, "city": city_name},
-                    }
+                    (
+                        {
+                            "model": "diary.place",
+                            "fields": {"uuid": uuid, "name": name, "city": city_name},
+                        },
+                        lines[index],
+                    )
                 )
             made[key] = uuid
         fields["place"] = [made[key]]
     return added
+
+
+def _a_json_type(value):
+    """'an object', 'a list', 'null': a JSON value's type, with its article."""
+    kind = _json_type(value)
+    if kind == "null":
+        return kind
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 def _json_type(value):
@@ -180,11 +264,12 @@ def _json_type(value):
     }.get(type(value), type(value).__name__)
 
 
-def _parse_record(index, item, errors) -> Record | None:
-    where = f"record {index}"
+def _parse_record(index, item, line, errors) -> Record | None:
+    where = _where(index, line)
     if not isinstance(item, dict):
         errors.append(
-            f"{where}: must be an object with “model” and “fields”, not a {_json_type(item)}."
+            f"{where}: a record must be an object with “model” and “fields”, not "
+            f"{_a_json_type(item)}."
         )
         return None
     unexpected = sorted(set(item) - {"model", "fields"}, key=str)
@@ -202,10 +287,10 @@ def _parse_record(index, item, errors) -> Record | None:
             f"{where}: unknown model {json.dumps(label, ensure_ascii=False)[:80]} (expected one of {known})."
         )
         return None
-    record = Record(index=index, model=model)
+    record = Record(index=index, model=model, line=line)
     fields = item.get("fields")
     if not isinstance(fields, dict):
-        errors.append(f"{record.label}: “fields” must be an object, not a {_json_type(fields)}.")
+        errors.append(f"{record.label}: “fields” must be an object, not {_a_json_type(fields)}.")
         return None
     raw_uuid = fields.get("uuid")
     try:
@@ -303,11 +388,9 @@ def _check_duplicates(records, errors):
     for record in records:
         key = (record.model, record.uuid)
         if key in first_seen:
-            errors.append(
-                f"{record.label}: the same record already appears as record {first_seen[key]}."
-            )
+            errors.append(f"{record.label}: the same record already appears at {first_seen[key]}.")
         else:
-            first_seen[key] = record.index
+            first_seen[key] = _where(record.index, record.line)
 
 
 def references(record):

@@ -54,6 +54,7 @@ from django.db.models import CheckConstraint, Max, UniqueConstraint
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from simple_history.manager import HistoryManager
 from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 
@@ -86,23 +87,37 @@ class ImportReport:
     records: list = field(default_factory=list)
 
     def sentence(self):
-        """What happened, in one sentence: "3 visits created, 1 day updated, 40 records
-        unchanged." """
+        """What happened, in one sentence of the reader's language: "3 visits created,
+        1 day updated, 40 records unchanged." """
         parts = []
         for model in EXPORT_ORDER:
             label = model._meta.label_lower
-            for counter, verb in ((self.created, "created"), (self.updated, "updated")):
-                if counter[label]:
-                    name = (
-                        model._meta.verbose_name
-                        if counter[label] == 1
-                        else model._meta.verbose_name_plural
+            for counter, created in ((self.created, True), (self.updated, False)):
+                count = counter[label]
+                if not count:
+                    continue
+                name = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
+                if created:
+                    # Translators: "3 visits created"; name is already singular or plural.
+                    text = ngettext(
+                        "%(count)s %(name)s created", "%(count)s %(name)s created", count
                     )
-                    parts.append(f"{counter[label]} {name} {verb}")
+                else:
+                    # Translators: "1 day updated"; name is already singular or plural.
+                    text = ngettext(
+                        "%(count)s %(name)s updated", "%(count)s %(name)s updated", count
+                    )
+                parts.append(text % {"count": count, "name": name})
         unchanged = sum(self.unchanged.values())
         if unchanged:
-            parts.append(f"{unchanged} record{'s' if unchanged != 1 else ''} unchanged")
-        return (", ".join(parts) or "nothing to import") + "."
+            parts.append(
+                ngettext("%(count)s record unchanged", "%(count)s records unchanged", unchanged)
+                % {"count": unchanged}
+            )
+        if not parts:
+            parts.append(_("nothing to import"))
+        # Translators: the end of a sentence listing what an import did.
+        return _("%(parts)s.") % {"parts": pgettext("list separator", ", ").join(parts)}
 
     def rows(self):
         """(model label, verbose plural name, created, updated, unchanged), dependency order."""
@@ -330,7 +345,7 @@ class _Importer:
                 exclude=checked_references, validate_unique=False, validate_constraints=False
             )
         except ValidationError as error:
-            raise FixtureImportError(_validation_messages(record, error)) from None
+            raise FixtureImportError(_validation_messages(record, error, instance)) from None
         if key in self.created:
             # Cleaned as new (no id: nothing stored points to it yet); from now on the records
             # that point to it see an id, as they will once it is saved.
@@ -447,6 +462,7 @@ class _Importer:
                     )
         return RecordOutcome(
             index=record.index,
+            line=record.line,
             kind=str(record.model._meta.verbose_name),
             name=str(instance),
             outcome=outcome,
@@ -861,6 +877,7 @@ class RecordOutcome:
     """One record of a fixture: what the import does to it. changes: (field, old, new)."""
 
     index: int
+    line: int | None
     kind: str
     name: str
     outcome: str  # "created", "updated" or "unchanged"
@@ -878,9 +895,48 @@ def _snapshot(instance):
     return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
 
 
-def _validation_messages(record, error):
+def _validation_messages(record, error, instance=None):
+    """One line per field: 'line 12 (visit …): field “title”: This field cannot be blank.',
+    or a plain sentence for the rules a file breaks most (see _plain_sentence)."""
     messages = []
-    for name, problems in error.message_dict.items():
-        where = "" if name == NON_FIELD_ERRORS else f" field “{name}”:"
-        messages.append(f"{record.label}:{where} {' '.join(problems)}")
+    for name, problems in error.error_dict.items() if hasattr(error, "error_dict") else []:
+        texts = []
+        for problem in problems:
+            plain = _plain_sentence(problem.code, instance)
+            if plain:
+                messages.append(f"{record.label}: {plain}")
+            else:
+                texts.extend(problem.messages)
+        if texts:
+            where = "" if name == NON_FIELD_ERRORS else f" field “{name}”:"
+            messages.append(f"{record.label}:{where} {' '.join(texts)}")
+    if not hasattr(error, "error_dict"):
+        messages.append(f"{record.label}: {' '.join(error.messages)}")
     return messages
+
+
+def _plain_sentence(code, instance):
+    """
+    What the record says, in words, for a record pointing into another mission: "the
+    visit's day 2024-06-15 is not a day of this mission (…)" names the day by its date,
+    where a file names it by UUID only.
+    """
+    if instance is None:
+        return None
+    mission = getattr(instance, "mission", None)
+    if code == "day_of_another_mission" and getattr(instance, "day", None) is not None:
+        return (
+            f"the visit's day {instance.day.date.isoformat()} is not a day of this mission "
+            f"(“{mission}”)."
+        )
+    if code == "signed_day_of_another_mission" and instance.signed_day is not None:
+        return (
+            f"the agreement's day of signature {instance.signed_day.date.isoformat()} is not "
+            f"a day of this mission (“{mission}”)."
+        )
+    if code == "visit_of_another_mission" and instance.signed_at_visit is not None:
+        return (
+            f"the visit of signature “{instance.signed_at_visit}” is not a visit of this "
+            f"mission (“{mission}”)."
+        )
+    return None

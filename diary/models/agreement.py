@@ -290,9 +290,13 @@ class Agreement(DiaryModel):
         errors = {}
         day, visit = self.signed_day, self.signed_at_visit
         if day and self.mission_id and day.mission_id != self.mission_id:
-            errors["signed_day"] = _("This day belongs to another mission.")
+            errors["signed_day"] = ValidationError(
+                _("This day belongs to another mission."), code="signed_day_of_another_mission"
+            )
         if visit and self.mission_id and visit.mission_id != self.mission_id:
-            errors["signed_at_visit"] = _("This visit belongs to another mission.")
+            errors["signed_at_visit"] = ValidationError(
+                _("This visit belongs to another mission."), code="visit_of_another_mission"
+            )
         elif visit and day and visit.day_id and visit.day_id != day.pk:
             errors["signed_at_visit"] = _("This visit took place on another day.")
         if day and self.signed_on and self.signed_on != day.date:

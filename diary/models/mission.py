@@ -419,7 +419,9 @@ class Visit(RemembersStoredValues, DiaryModel):
         super().clean()
         errors = {}
         if self.day_id and self.mission_id and self.day.mission_id != self.mission_id:
-            errors["day"] = _("This day belongs to another mission.")
+            errors["day"] = ValidationError(
+                _("This day belongs to another mission."), code="day_of_another_mission"
+            )
         if self.ends_at and not self.starts_at:
             errors["ends_at"] = _("An end time needs a start time.")
         elif self.starts_at and self.ends_at and self.ends_at < self.starts_at:

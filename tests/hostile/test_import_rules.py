@@ -139,7 +139,7 @@ def test_an_edit_made_since_the_preview_refuses_the_import_naming_the_record(dem
     before = database_state()
     with pytest.raises(FixtureImportError) as error:
         import_fixture(content, expected_state=preview.state_digest)
-    assert f"diary.visit {visit.uuid}" in str(error.value)
+    assert f"(visit {visit.uuid})" in str(error.value)
     assert "since the preview" in str(error.value)
     assert database_state() == before
 
@@ -318,7 +318,7 @@ def test_a_row_the_database_refuses_is_named_with_its_rule(demo_file, monkeypatc
     record is found and named as full_clean() would (here with the model's own clean()
     disabled, so that only the database's visit_times_ordered stands in the way)."""
     records = json.loads(demo_file)
-    index, visit = next(
+    _, visit = next(
         (i, r)
         for i, r in enumerate(records)
         if r["model"] == "diary.visit" and r["fields"]["slug"] == "ispace"
@@ -329,7 +329,8 @@ def test_a_row_the_database_refuses_is_named_with_its_rule(demo_file, monkeypatc
     for dry_run in (True, False):
         with pytest.raises(FixtureImportError) as error:
             import_fixture(json.dumps(records), dry_run=dry_run)
-        assert f"record {index} (diary.visit {visit['fields']['uuid']})" in str(error.value)
+        # The file is one line: every record starts on line 1.
+        assert f"line 1 (visit {visit['fields']['uuid']})" in str(error.value)
         assert "A visit cannot end before it starts." in str(error.value)
     assert database_state() == before
 
