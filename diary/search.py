@@ -224,10 +224,10 @@ NAME_FIELDS = {
 def names_found(words):
     """
     Names holding each word: one query (a UNION of the organisations and the kinds), and one
-    more when organisations hold any, for which of those are published. That test reads each
-    found organisation's own links (a correlated subquery in the SELECT list, row by row):
-    as a WHERE clause PostgreSQL hashes the links of every visit instead, ~40 ms at 11,000
-    visits.
+    more when it finds organisations with parts, for which of those are published (only a
+    published parent finds its parts). That test reads each such organisation's own links (a
+    correlated subquery in the SELECT list, row by row): as a WHERE clause PostgreSQL hashes
+    the links of every visit instead, ~40 ms at 11,000 visits.
     """
     parts = []
     for names, (model, fields) in NAME_FIELDS.items():
@@ -237,33 +237,37 @@ def names_found(words):
             )
             for index, word in enumerate(words)
         }
+        has_parts = (
+            Exists(Organisation.objects.filter(parent=OuterRef("pk")))
+            if model is Organisation
+            else Value(False)
+        )
         rows = (
             model.objects.filter(reduce(or_, (any_field_contains(fields, word) for word in words)))
-            .annotate(names=Value(names), **holds)
-            .values_list("pk", "names", *holds)
+            .annotate(names=Value(names), has_parts=has_parts, **holds)
+            .values_list("pk", "names", "has_parts", *holds)
             .order_by()
         )
         parts.append(rows)
-    ids = {}
-    for pk, names, *holds in parts[0].union(*parts[1:], all=True):
+    ids, parents = {}, set()
+    for pk, names, has_parts, *holds in parts[0].union(*parts[1:], all=True):
+        if has_parts:
+            parents.add(pk)
         for index, held in enumerate(holds):
             if held:
                 ids.setdefault((names, False, index), set()).add(pk)
-    organisations = set().union(
-        *(found for (names, _, _), found in ids.items() if names == "organisation")
-    )
-    if organisations:
-        published = {
+    if parents:
+        parents = {
             pk
-            for pk, is_published in Organisation.objects.filter(pk__in=sorted(organisations))
+            for pk, is_published in Organisation.objects.filter(pk__in=sorted(parents))
             .annotate(published=Exists(Organisation.objects.published().filter(pk=OuterRef("pk"))))
             .values_list("pk", "published")
             .order_by()
             if is_published
         }
-        for (names, _, index), found in list(ids.items()):
-            if names == "organisation":
-                ids[names, True, index] = found & published
+    for (names, _all, index), found in list(ids.items()):
+        if names == "organisation":
+            ids[names, True, index] = found & parents
     return Names(ids)
 
 
