@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import translation
 
 from diary.models import Mission
 
@@ -42,6 +43,14 @@ def collected_static():
 def empty_page_cache():
     """Every test database restarts the content version, so no page may outlive its test."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A page under /fr/ or /ja/ leaves its language active in the thread; reset it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
