@@ -106,3 +106,18 @@ def test_lists_of_names_are_joined_as_the_language_joins_them(language, joined):
             Context({"organisations": ["JAXA", "NICT", "ispace"], "people": ["Tanaka", "Sato"]})
         )
     assert html == joined
+
+
+def test_a_label_made_in_python_is_marked_and_counted_like_a_field():
+    from diary.translated import translate_field
+
+    page = Template(
+        "{% load content_language %}{% content_language %}<main>{% fallback_notice %}"
+        "{% for label in labels %}<a>{% marked label %}</a>{% endfor %}</main>"
+        "{% endcontent_language %}"
+    )
+    with translation.override("fr"):
+        labels = [translate_field(record(title_en="Space"), "title"), "plain <text>"]
+        html = page.render(Context({"labels": labels}))
+    assert '<a><span lang="en">Space</span></a><a>plain &lt;text&gt;</a>' in html
+    assert html.count(NOTICE["fr"]) == 1

@@ -26,8 +26,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from ..translated import Translated, translate_field
 from ..translated import list_separator as separator
-from ..translated import translate_field
 
 register = template.Library()
 
@@ -49,6 +49,18 @@ def translated(context, record, field):
     value = translate_field(record, field)
     fallbacks = context.get(CONTEXT_KEY)
     if value.lang and fallbacks is not None:
+        fallbacks.count += 1
+    return value
+
+
+@register.simple_tag(takes_context=True)
+def marked(context, value):
+    """
+    {% marked label %}: a value Python code made with translate_field() (or plain text),
+    shown as {% translated %} shows it and counted towards the notice.
+    """
+    fallbacks = context.get(CONTEXT_KEY)
+    if isinstance(value, Translated) and value.lang and fallbacks is not None:
         fallbacks.count += 1
     return value
 
