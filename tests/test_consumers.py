@@ -107,7 +107,13 @@ def gap_mission(db):
         ends_at=datetime.time(11, 30),
         people=[person],
     )
-    factories.make_visit(mission, day=first, title=AWKWARD_VISIT, slug="jx", city="Tokyo")
+    factories.make_visit(
+        mission,
+        day=first,
+        title=AWKWARD_VISIT,
+        slug="jx",
+        place=factories.make_place(name="Tokyo", city="Tokyo"),
+    )
     factories.make_visit(
         mission, day=yesterday, title="Afternoon tour", slug="tour", starts_at=datetime.time(15)
     )
