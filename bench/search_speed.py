@@ -170,9 +170,10 @@ def main():
                     raise SystemExit(f"{version} {query!r}: {found} then {counts[version, query]}")
     for query in QUERIES:
         # Since issue 12 a word may also match what a record belongs to (a person's
-        # organisation, an organisation's parent, an agreement's kind): those kinds may find
-        # more than before. Missions and visits match on their own fields, as before.
-        for key in ("missions", "visits"):
+        # organisation, an organisation's parent, an agreement's kind, a visit's place, whose
+        # city replaced the visit's own in migration 0016): those kinds may find more, or
+        # other, records than before. Missions match on their own fields, as before.
+        for key in ("missions",):
             before, after = counts["before", query].get(key), counts["after", query].get(key)
             if before != after:
                 raise SystemExit(f"{query!r} finds {before} {key} before, {after} after")
