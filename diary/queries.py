@@ -10,6 +10,7 @@ allowed to fail a page: visibility follows the record itself and what it is show
 """
 
 import datetime
+import itertools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from . import maps
 from .changelog import diff
 from .models import Agreement, Day, Mission, Organisation, Person, Source, Visit
 from .models.revision import publication_dates
+from .translated import reading_order
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -471,7 +473,12 @@ def agreement_registry(user, query=None, today=None):
             place_in_mission=Window(
                 RowNumber(),
                 partition_by=F("mission"),
-                order_by=[F("signed_on").asc(nulls_last=True), "title", "pk"],
+                # The page's order (filters.AgreementFilter.ordered): titles as read.
+                order_by=[
+                    F("signed_on").asc(nulls_last=True),
+                    reading_order(Agreement, "title"),
+                    "pk",
+                ],
             ),
             mission_total=Window(Count("pk"), partition_by=F("mission")),
         )
@@ -574,7 +581,9 @@ def mission_updates(slug):
     """
     mission = get_object_or_404(Mission.objects.published(), slug=slug)
     revisions = list(mission.revisions.order_by("-number"))
-    for revision, previous in zip(revisions, [*revisions[1:], None], strict=True):
+    # Each with the one before it; the first publication with nothing (and a mission
+    # published before revisions existed has none at all).
+    for revision, previous in itertools.zip_longest(revisions, revisions[1:]):
         revision.mission = mission
         revision.changes = diff(previous.document if previous else None, revision.document)
     return mission, revisions

@@ -114,6 +114,14 @@ def test_publishing_a_draft_publishes_it_as_revision_1():
     assert revision.number == 1 and revision.significant
 
 
+def test_a_mission_published_before_revisions_existed_has_an_updates_page(client):
+    mission = factories.make_draft_mission(slug="older")
+    Mission.objects.filter(pk=mission.pk).update(status=Mission.Status.PUBLISHED)
+    response = client.get(updates_url(mission))
+    assert response.status_code == 200
+    assert "No publication of this mission has been recorded yet." in response.text
+
+
 def test_an_update_is_the_next_revision_and_an_unchanged_one_is_refused(demo):
     edit_the_demo(demo)
     revision = publish(demo, note="Day 1 corrected.")
