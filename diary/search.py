@@ -29,7 +29,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Valu
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement, AgreementKind, Mission, Organisation, Person, Place, Visit
-from .models.search_vector import TEXT_SEARCH_CONFIG, search_text
+from .models.search_vector import TEXT_SEARCH_CONFIG, search_text, translated
 
 MAX_QUERY_LENGTH = 200
 RESULTS_PER_KIND = 20
@@ -56,6 +56,8 @@ class Kind:
     label: str
     # The same fields, in the same order, as the model's search_vector_field(...): the
     # substring rule reads these, the stored vector those (tests/test_search.py checks).
+    # Translated fields are read in every language (title_en, title_fr, title_ja): a record
+    # is found by its text in any of them, whatever the reader's language.
     fields: tuple[str, ...]
     # Published records only, with what each result line shows joined in, and none of the
     # long texts and vectors no line shows: a result line reads only its own row and the
@@ -89,7 +91,7 @@ KINDS = (
     Kind(
         "missions",
         _("Missions"),
-        ("title", "summary", "host_country"),
+        (*translated("title"), *translated("summary"), "host_country"),
         built_once(
             lambda: (
                 Mission.objects.published()
@@ -101,7 +103,7 @@ KINDS = (
     Kind(
         "visits",
         _("Visits"),
-        ("title", "summary", "body"),
+        (*translated("title"), *translated("summary"), *translated("body")),
         # The account can run to tens of thousands of characters (and so can its vector) and
         # no result line shows either.
         built_once(
@@ -152,7 +154,7 @@ KINDS = (
     Kind(
         "agreements",
         _("Agreements"),
-        ("title", "summary"),
+        (*translated("title"), *translated("summary")),
         built_once(
             lambda: (
                 Agreement.objects.published()

@@ -48,6 +48,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Content in every language (diary/translation.py); before the admin, as it requires.
+    "modeltranslation",
     # The admin, as "Mission Tracker — staff": diary first, a start page (diary/staff_site.py).
     "diary.staff_site.StaffAdminConfig",
     "django.contrib.auth",
@@ -180,6 +182,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("ja", "日本語")]
+# The diary's content (diary/translation.py): one column per language, English required,
+# and English shown where a field has no translation (the pages mark it lang="en").
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The server's clock zone; each mission shows its own times in its own zone.
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

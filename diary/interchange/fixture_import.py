@@ -61,6 +61,7 @@ from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 from ..models import ContentVersion, Mission, Organisation
 from ..models.directory import MAX_ORGANISATION_DEPTH
 from ..signals import content_bumps_suspended
+from ..translation import in_fixture_language
 from . import fixture_revisions
 from .fixture_checks import FixtureImportError, parse_fixture, references
 from .fixture_export import EXPORT_ORDER, batched
@@ -328,8 +329,9 @@ class _Importer:
             self.instances[key] = instance
         else:
             instance = self.instances[key]
-        for name, value in record.values.items():
-            setattr(instance, name, value)
+        with in_fixture_language():  # a translated field's own name is its English text
+            for name, value in record.values.items():
+                setattr(instance, name, value)
         checked_references = set()
         for name, target_key in record.references.items():
             target_model = model._meta.get_field(name).related_model
@@ -594,7 +596,9 @@ class _Importer:
                 moment = timezone.now()
                 histories = []
                 for model in EXPORT_ORDER:
-                    histories.extend(self._write_model(model, user, moment, dry_run))
+                    # A translated field's own name is its English text (diary/translation.py).
+                    with in_fixture_language():
+                        histories.extend(self._write_model(model, user, moment, dry_run))
                 try:
                     added = self._write_links()
                 except DatabaseError as error:
@@ -892,7 +896,8 @@ def _field_by_attname(model, attname):
 
 
 def _snapshot(instance):
-    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+    with in_fixture_language():
+        return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
 
 
 def _validation_messages(record, error, instance=None):

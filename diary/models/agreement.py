@@ -18,8 +18,9 @@ from .base import (
     optional_date,
 )
 from .directory import Organisation, Person
+from .history import TranslatedHistoricalRecords
 from .mission import Day, Mission, Visit
-from .search_vector import search_vector_field
+from .search_vector import LANGUAGE_COLUMNS, search_vector_field, translated
 from .source import Source
 
 
@@ -35,7 +36,7 @@ class CooperationArea(DiaryModel):
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
 
     objects = CooperationAreaQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = TranslatedHistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -222,10 +223,12 @@ class Agreement(DiaryModel):
     )
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
-    search_vector = search_vector_field("title", "summary")
+    search_vector = search_vector_field(
+        *translated("title"), *translated("summary"), names=len(LANGUAGE_COLUMNS)
+    )
 
     objects = AgreementQuerySet.as_manager()
-    history = HistoricalRecords(
+    history = TranslatedHistoricalRecords(
         m2m_fields=[parties, areas, implements, renews, supersedes, amends, sources],
         excluded_fields=["search_vector"],
     )

@@ -9,7 +9,6 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from .base import (
     ACCOUNT_MAX_LENGTH,
@@ -22,8 +21,9 @@ from .base import (
     validate_diary_date,
 )
 from .directory import Organisation, Person
+from .history import TranslatedHistoricalRecords
 from .place import Place
-from .search_vector import search_vector_field
+from .search_vector import LANGUAGE_COLUMNS, search_vector_field, translated
 from .source import Source
 
 
@@ -102,10 +102,14 @@ class Mission(DiaryModel):
     )
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
-    search_vector = search_vector_field("title", "summary", "host_country")
+    search_vector = search_vector_field(
+        *translated("title"), *translated("summary"), "host_country", names=len(LANGUAGE_COLUMNS)
+    )
 
     objects = MissionQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[delegation, sources], excluded_fields=["search_vector"])
+    history = TranslatedHistoricalRecords(
+        m2m_fields=[delegation, sources], excluded_fields=["search_vector"]
+    )
 
     class Meta:
         ordering = ["-start_date", "title"]
@@ -198,7 +202,7 @@ class Day(RemembersStoredValues, DiaryModel):
     )
 
     objects = DayQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[sources])
+    history = TranslatedHistoricalRecords(m2m_fields=[sources])
 
     class Meta:
         ordering = ["mission", "date"]
@@ -344,10 +348,15 @@ class Visit(RemembersStoredValues, DiaryModel):
     )
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
-    search_vector = search_vector_field("title", "summary", "body")
+    search_vector = search_vector_field(
+        *translated("title"),
+        *translated("summary"),
+        *translated("body"),
+        names=len(LANGUAGE_COLUMNS),
+    )
 
     objects = VisitQuerySet.as_manager()
-    history = HistoricalRecords(
+    history = TranslatedHistoricalRecords(
         m2m_fields=[organisations, people, sources], excluded_fields=["search_vector"]
     )
 

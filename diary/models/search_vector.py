@@ -21,16 +21,31 @@ from django.db.models.functions import Concat
 TEXT_SEARCH_CONFIG = "simple"
 
 
+# The languages content is written in (settings.LANGUAGES; diary/translation.py adds one
+# column per language to each translated field). Written out, not read from settings: a
+# migration's vector must not change when a language is added.
+LANGUAGE_COLUMNS = ("en", "fr", "ja")
+
+
+def translated(field):
+    """A translated field's columns: translated("title") is title_en, title_fr, title_ja."""
+    return tuple(f"{field}_{language}" for language in LANGUAGE_COLUMNS)
+
+
 class StoredSearchVector(models.Func):
-    """A record's name weighted A, its other searched fields weighted B; NULL off PostgreSQL."""
+    """
+    A record's name weighted A, its other searched fields weighted B; NULL off PostgreSQL.
+    `names` says how many of the fields are its name: its title in each language.
+    """
 
     template = "%(expressions)s"
     output_field = SearchVectorField()
 
-    def __init__(self, name, *others):
-        document = SearchVector(name, weight="A", config=TEXT_SEARCH_CONFIG)
-        if others:
-            document += SearchVector(*others, weight="B", config=TEXT_SEARCH_CONFIG)
+    def __init__(self, name, *others, names=1):
+        fields = (name, *others)
+        document = SearchVector(*fields[:names], weight="A", config=TEXT_SEARCH_CONFIG)
+        if fields[names:]:
+            document += SearchVector(*fields[names:], weight="B", config=TEXT_SEARCH_CONFIG)
         super().__init__(document)
 
     def as_sql(self, compiler, connection, **extra_context):
@@ -40,10 +55,11 @@ class StoredSearchVector(models.Func):
         return super().as_sql(compiler, connection, **extra_context)
 
 
-def search_vector_field(name, *others):
+def search_vector_field(name, *others, names=1):
     """The generated column for a model whose searched fields are `name, *others`."""
     return models.GeneratedField(
-        expression=StoredSearchVector(name, *others),
+        # names only when not 1, so that the vectors migrations wrote before it stay as they are.
+        expression=StoredSearchVector(name, *others, **({"names": names} if names != 1 else {})),
         output_field=SearchVectorField(null=True),
         db_persist=True,
         # Derived data: not part of exports, fixtures or dumpdata (the importing database

@@ -2,7 +2,6 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from .base import (
     SOURCE_TEXT_MAX_LENGTH,
@@ -12,6 +11,7 @@ from .base import (
     date_in_range,
     optional_date,
 )
+from .history import TranslatedHistoricalRecords
 
 
 class SourceQuerySet(DiaryQuerySet):
@@ -75,7 +75,7 @@ class Source(DiaryModel):
     )
 
     objects = SourceQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = TranslatedHistoricalRecords()
 
     class Meta:
         ordering = ["title"]

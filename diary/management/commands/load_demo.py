@@ -9,6 +9,7 @@ from django.db import transaction
 
 from diary.models import Mission
 from diary.publishing import publish
+from diary.translation import in_fixture_language
 
 DEMO_FIXTURE = "lsa-japan-mission-2024"
 
@@ -21,7 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            call_command("loaddata", DEMO_FIXTURE, verbosity=0)
+            # The fixture's `title` is English (diary/translation.py), whatever is active.
+            with in_fixture_language(deactivate=True):
+                call_command("loaddata", DEMO_FIXTURE, verbosity=0)
             # Publishing is an act that records revision 1 (diary/publishing.py): the demo's
             # published missions are published so, once; loading again changes nothing.
             for mission in Mission.objects.published().filter(
