@@ -15,6 +15,7 @@ from django.db.models import Case, CharField, Count, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement
+from .translated import reading_order
 
 #: The registry's query parameters, in the order its addresses write them.
 FILTERS = ("party", "country", "kind", "level", "status", "year", "area")
@@ -84,9 +85,10 @@ class AgreementFilter(django_filters.FilterSet):
 
     def ordered(self, queryset):
         """The filtered agreements in the chosen order (ties settled by the id)."""
+        title = reading_order(Agreement, "title")  # as the reader reads it (diary/translated.py)
         if self.form.cleaned_data.get("sort") == "title":
-            return queryset.order_by("title", "pk")
-        return queryset.order_by("mission", Agreement._meta.ordering[1], "title", "pk")
+            return queryset.order_by(title, "pk")
+        return queryset.order_by("mission", Agreement._meta.ordering[1], title, "pk")
 
 
 def canonical_query(query):

@@ -78,6 +78,20 @@ def translate_field(record, field, language=None):
     return Translated(english_text, default) if english_text else Translated("")
 
 
+def translate_texts(texts, language=None):
+    """
+    The text of {"en": …, "fr": …, "ja": …} (e.g. a row of `.values("name_en", "name_fr",
+    …)`) in `language`, as translate_field() gives a record's: English marked where missing.
+    """
+    language = (language or get_language() or fallback_language()).split("-")[0]
+    default = fallback_language()
+    own = texts.get(language)
+    if language == default or own:
+        return Translated(own or "")
+    english_text = texts.get(default)
+    return Translated(english_text, default) if english_text else Translated("")
+
+
 def english(record, field):
     """The field's English text, whatever language is active ("" if there is none)."""
     if is_translated(record, field):
@@ -112,3 +126,21 @@ def list_separator(kind=",", language=None):
     """ ", " (or "; " for kind ";") in the active language's typography: "、" in Japanese."""
     language = (language or get_language() or fallback_language()).split("-")[0]
     return SEPARATORS[kind].get(language, DEFAULT_SEPARATORS[kind])
+
+
+def reading_order(model, field, language=None):
+    """
+    An expression ordering `model` rows by `field` as the reader sees it: their language's
+    text, else the English standing in for it (modeltranslation's own rewrite of
+    order_by("title") sorts by the reader's column alone, untranslated rows first).
+    """
+    from django.db.models import F, Value
+    from django.db.models.functions import Coalesce, NullIf
+
+    language = (language or get_language() or fallback_language()).split("-")[0]
+    default = fallback_language()
+    if not hasattr(model, f"{field}_{default}"):
+        return F(field)
+    if language == default or not hasattr(model, f"{field}_{language}"):
+        return F(f"{field}_{default}")
+    return Coalesce(NullIf(F(f"{field}_{language}"), Value("")), F(f"{field}_{default}"))
