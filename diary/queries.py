@@ -37,7 +37,6 @@ from .changelog import diff
 from .models import Agreement, Day, Mission, Organisation, Person, Source, Visit
 from .models.revision import publication_dates
 from .translated import reading_order
-from .translated import reading_order
 
 ONE_DAY = datetime.timedelta(days=1)
 
