@@ -342,7 +342,9 @@ def test_agreement_page_shows_the_chain_signatories_and_texts(client, demo):
     )
     html = get(client, moc.get_absolute_url()).content.decode()
     assert "Renews" in html and "Supersedes" in html and "The 2019 MoC" in html
-    assert "Hiroshi Yamakawa, President" in html and "for JAXA" in html
+    # The signatory's name leads to their page (they signed published content).
+    assert f'<a href="{person.get_absolute_url()}">Hiroshi Yamakawa</a>, President' in html
+    assert "for JAXA" in html
     assert 'hreflang="ja"' in html
     older = get(client, old.get_absolute_url()).content.decode()
     assert "Renewed by" in older and "Superseded by" in older
@@ -463,4 +465,5 @@ def test_staff_add_a_signatory_and_a_text_inline_and_the_page_shows_them(client,
     assert moc.texts.get().language == "en"
     client.logout()
     html = get(client, moc.get_absolute_url()).content.decode()
-    assert "Marc Serres, CEO" in html and "Memorandum (English)" in html
+    assert f'<a href="{person.get_absolute_url()}">Marc Serres</a>, CEO' in html
+    assert "Memorandum (English)" in html
