@@ -11,11 +11,12 @@ import datetime
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Case, CharField, Count, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement
-from .translated import reading_order
+from .translated import reading_order, translate_texts
 
 #: The registry's query parameters, in the order its addresses write them.
 FILTERS = ("party", "country", "kind", "level", "status", "year", "area")
@@ -191,13 +192,24 @@ def facets(queryset):
     result["country"] = [
         (row["parties__country"], row["parties__country"], row["n"]) for row in countries
     ]
+    # An area's name in the reader's language, English (marked) where untranslated, in the
+    # order of the names as read.
+    names = [f"areas__name_{code}" for code, _name in settings.LANGUAGES]
     areas = (
         plain.filter(areas__isnull=False)
-        .values("areas__slug", "areas__name")
+        .values("areas__slug", *names)
         .annotate(n=Count("pk", distinct=True))
-        .order_by("areas__name")
+        .order_by("areas__slug")
     )
-    result["area"] = [(row["areas__slug"], row["areas__name"], row["n"]) for row in areas]
+    labelled = [
+        (
+            row["areas__slug"],
+            translate_texts({name.rsplit("_", 1)[1]: row[name] for name in names}),
+            row["n"],
+        )
+        for row in areas
+    ]
+    result["area"] = sorted(labelled, key=lambda option: option[1].text.casefold())
     # Kind, level, status and year: one grouped query, summed here (few combinations).
     combined = plain.values(
         "kind__slug", "kind__name", "level", "current_status", "signed_on__year"
