@@ -46,3 +46,23 @@ def provenance_of(element):
             }
         )
     return lines
+
+
+# --- The diary read in French and Japanese (tests/test_content_translation_*.py) ------------
+
+
+def translate_where_missing(mission):
+    """
+    Give the mission, its days and visits a French and a Japanese title and summary wherever
+    they have none (marked "[fr] …", "[ja] …"), leaving translations already there alone; the
+    accounts (visit bodies) stay untranslated. Returns the mission, read again.
+    """
+    records = [mission, *mission.days.all(), *mission.visits.all()]
+    for record in records:
+        for field in ("title", "summary"):
+            english = getattr(record, f"{field}_en")
+            for language in ("fr", "ja"):
+                if english and not getattr(record, f"{field}_{language}"):
+                    setattr(record, f"{field}_{language}", f"[{language}] {english}")
+        record.save()
+    return type(mission).objects.get(pk=mission.pk)
