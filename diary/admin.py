@@ -28,6 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
 
 from . import publishing_admin
+from .admin_translation import MissingTranslationFilter, TranslatedContentAdmin
 from .interchange import admin_views as fixture_admin
 from .models import (
     Agreement,
@@ -522,9 +523,9 @@ INFERRED_DESCRIPTION = _(
 
 
 @admin.register(Mission)
-class MissionAdmin(DiaryAdmin):
+class MissionAdmin(TranslatedContentAdmin, DiaryAdmin):
     list_display = ["title", "host_country", "start_date", "end_date", "status", "day_count"]
-    list_filter = ["status", "host_country"]
+    list_filter = ["status", "host_country", MissingTranslationFilter]
     search_fields = ["title", "summary", "host_country"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["lead_organisation", "delegation", "sources"]
@@ -625,9 +626,9 @@ class MissionAdmin(DiaryAdmin):
 
 
 @admin.register(Day)
-class DayAdmin(DiaryAdmin):
+class DayAdmin(TranslatedContentAdmin, DiaryAdmin):
     list_display = ["date", "title", "mission"]
-    list_filter = ["mission"]
+    list_filter = ["mission", MissingTranslationFilter]
     list_select_related = ["mission"]
     search_fields = ["title", "summary", "mission__title"]
     autocomplete_fields = ["mission", "sources"]
@@ -669,9 +670,14 @@ class DayAdmin(DiaryAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(DiaryAdmin):
+class VisitAdmin(TranslatedContentAdmin, DiaryAdmin):
     list_display = ["title", "mission", "day", "starts_at", "place"]
-    list_filter = ["mission", ("day", admin.EmptyFieldListFilter), "place__city"]
+    list_filter = [
+        "mission",
+        ("day", admin.EmptyFieldListFilter),
+        "place__city",
+        MissingTranslationFilter,
+    ]
     list_select_related = ["mission", "day__mission", "place"]
     # Counting every visit again for "N total" costs more than the page itself at scale.
     show_full_result_count = False
@@ -827,9 +833,9 @@ class AgreementKindAdmin(DiaryAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(DiaryAdmin):
+class AgreementAdmin(TranslatedContentAdmin, DiaryAdmin):
     list_display = ["title", "kind", "level", "signed_on", "mission"]
-    list_filter = ["kind", "level", "stated_status", "mission"]
+    list_filter = ["kind", "level", "stated_status", "mission", MissingTranslationFilter]
     list_select_related = ["mission", "kind"]
     inlines = [SignatoryInline, AgreementTextInline]
     search_fields = ["title", "summary", "parties__name", "parties__short_name"]
@@ -883,14 +889,14 @@ class AgreementAdmin(DiaryAdmin):
 
 
 @admin.register(CooperationArea)
-class CooperationAreaAdmin(DiaryAdmin):
+class CooperationAreaAdmin(TranslatedContentAdmin, DiaryAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Source)
-class SourceAdmin(DiaryAdmin):
+class SourceAdmin(TranslatedContentAdmin, DiaryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ["title", "publisher", "published_on", "url"]
     search_fields = ["title", "publisher", "url"]
