@@ -240,7 +240,8 @@ def mission_document(mission, absolute) -> dict:
             "uuid": str(mission.uuid),
             "slug": mission.slug,
             **_texts(mission, MISSION_TEXT),
-            "host_country": mission.host_country,
+            # A django-countries Country is written as its ISO 3166-1 alpha-2 code.
+            "host_country": str(getattr(mission.host_country, "code", mission.host_country)),
             "timezone": mission.timezone,
             "start_date": _iso(mission.start_date),
             "end_date": _iso(mission.end_date),
