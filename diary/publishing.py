@@ -97,7 +97,9 @@ def publish(mission, *, note="", significant=True, user=None, now=None) -> Revis
         revision = Revision(
             mission=mission,
             number=last_number + 1,
-            published_at=now or timezone.now(),
+            # Whole seconds: a backup writes times to the millisecond (DjangoJSONEncoder), so
+            # a restored revision is the very one published, not one a few µs off.
+            published_at=(now or timezone.now()).replace(microsecond=0),
             note=note,
             significant=significant or last_number == 0,
             document=document,

@@ -176,7 +176,8 @@ class SiteFeedExporter(_FeedExporter):
             .announced()
             .select_related("mission")
             .defer("document")
-            .order_by("-published_at", "-number", "mission__slug")[:FEED_ENTRIES]
+            # Publication times are whole seconds: within one, the later recorded comes first.
+            .order_by("-published_at", "-pk")[:FEED_ENTRIES]
         )
         feed = self.feed(
             title=_("Mission Tracker: new missions and updates"),
