@@ -1,6 +1,7 @@
 """Translated content, the model and admin side (issue 11): columns, admin form, filter, history."""
 
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -152,3 +153,11 @@ def test_a_record_made_in_code_keeps_its_english_in_its_own_column():
     mission = factories.make_mission(title="Plain")
     assert Mission.objects.filter(title="Plain", title_en="Plain").exists()
     assert mission.title_fr is None
+
+
+def test_the_translated_forms_load_no_asset_from_another_site(staff_client, demo):
+    for record in (demo, Visit.objects.filter(mission=demo).first()):
+        html, _data = change_form(staff_client, record, f"{type(record)._meta.model_name}_form")
+        sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+        assert sources
+        assert not [s for s in sources if s.startswith(("http:", "https:", "//"))], sources
