@@ -60,11 +60,12 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# One pytest process per core (pytest-xdist); a test file stays in one process, so its
-# module-wide browser, servers and Redis database are never shared with another file's.
+# One pytest process per core (pytest-xdist). Tests are handed out in pytest-django's order,
+# so each process runs the tests that empty the database (transactional, live server) after
+# the others; files that share one outside resource name an xdist_group and stay together.
 TEST_PROCESSES ?= auto
 test: lint
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

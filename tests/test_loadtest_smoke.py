@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# One scratch `<name>_loadtest` database for the whole file: one pytest process runs it.
+pytestmark = pytest.mark.xdist_group("loadtest-database")
 
 
 def load_test(*arguments):

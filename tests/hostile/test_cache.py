@@ -20,7 +20,8 @@ from missiontracker import backing_services
 
 from .services import closed_port, silent_listener
 
-pytestmark = pytest.mark.django_db
+# One Redis database for the whole file: its tests stay in one pytest process (make test).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("redis-database-7")]
 
 # A database number of its own on the shared development Redis.
 REDIS_URL = "redis://127.0.0.1:6379/7"
