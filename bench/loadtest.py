@@ -318,7 +318,8 @@ def postgres_beside(url):
     name = (parts.path.lstrip("/") or "postgres") + "_loadtest"
     admin_url = urlunsplit(parts._replace(path="/postgres", query=""))
     with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        # FORCE: a server process of an earlier run may still hold a connection to it.
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
         yield urlunsplit(parts._replace(path=f"/{name}", query=""))

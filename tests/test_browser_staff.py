@@ -115,16 +115,16 @@ def test_editor_adds_a_visit_to_day_2_from_the_mission_form_on_a_phone(page, edi
     fits(page, "mission-form-390")
     day = demo.days.order_by("date")[1]
     page.get_by_role("link", name=re.compile(r"^Add a visit to Day 2 — ")).click()
-    expect(page.get_by_label("Title")).to_be_visible()
+    expect(page.get_by_label("Title:", exact=True)).to_be_visible()
     # One screen: what there is to type and the save button, without scrolling.
     for locator in (
-        page.get_by_label("Title"),
+        page.get_by_label("Title:", exact=True),
         page.get_by_label(re.compile(r"Starts at")),
         page.get_by_role("button", name="Save", exact=True).first,
     ):
         on_first_screen(page, locator)
     fits(page, "add-visit-390")
-    page.get_by_label("Title").fill("Breakfast with the delegation")
+    page.get_by_label("Title:", exact=True).fill("Breakfast with the delegation")
     page.get_by_label(re.compile(r"Starts at")).fill("07:30")
     page.get_by_role("button", name="Save", exact=True).first.click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")

@@ -56,6 +56,10 @@ def broken_redis(request, settings):
 
 def test_pages_are_served_when_redis_is_down_or_hangs(client, demo, broken_redis):
     url = demo.get_absolute_url()
+    # The first request also pays what a process does once (the route map's outlines, the
+    # templates): a looser bound, still far from the minutes a hanging Redis would cost.
+    response, seconds = timed_get(client, url)
+    assert response.status_code == 200 and seconds < 5, f"{seconds:.1f} s for the first page"
     for _ in range(3):
         response, seconds = timed_get(client, url)
         assert response.status_code == 200
