@@ -15,16 +15,10 @@ from django.urls import reverse
 from django.utils import translation
 from icalendar import Calendar
 
-from diary.models import Mission
-
 from .support import translate_where_missing
 
 pytestmark = [
     pytest.mark.django_db,
-    # The content's language columns come from diary/translation.py (django-modeltranslation).
-    pytest.mark.skipif(
-        not hasattr(Mission, "title_fr"), reason="the diary's content has no translated fields yet"
-    ),
 ]
 
 REPO = Path(settings.BASE_DIR)

@@ -32,10 +32,6 @@ from .support import by_class, translate_where_missing
 
 pytestmark = [
     pytest.mark.django_db,
-    # The content's language columns come from diary/translation.py (django-modeltranslation).
-    pytest.mark.skipif(
-        not hasattr(Mission, "title_fr"), reason="the diary's content has no translated fields yet"
-    ),
 ]
 
 NOTICE = {
@@ -139,8 +135,6 @@ def public_pages(client, start):
 
 
 def test_japanese_itinerary_shows_the_mission_in_japanese(client, demo):
-    if not demo.title_ja:
-        pytest.skip("the demo mission has no Japanese yet (diary/fixtures)")
     root = get_page(client, "/ja/missions/japan-2024/")
     assert root.find(".//h1").text_content() == demo.title_ja
     assert by_class(root, "lead")[0].text_content() == demo.summary_ja
@@ -152,8 +146,6 @@ def test_japanese_itinerary_shows_the_mission_in_japanese(client, demo):
 
 
 def test_french_itinerary_shows_the_mission_in_french(client, demo):
-    if not demo.title_fr:
-        pytest.skip("the demo mission has no French yet (diary/fixtures)")
     root = get_page(client, "/fr/missions/japan-2024/")
     assert root.find(".//h1").text_content() == demo.title_fr != demo.title_en
     assert by_class(root, "lead")[0].text_content() == demo.summary_fr
@@ -161,10 +153,27 @@ def test_french_itinerary_shows_the_mission_in_french(client, demo):
     assert cards == {visit.title_fr for visit in demo.visits.all()}
 
 
-@pytest.mark.parametrize(("language", "name"), [("en", "Japan"), ("fr", "Japon"), ("ja", "日本")])
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [
+        ("en", "Japan"),
+        pytest.param(
+            "fr",
+            "Japon",
+            marks=pytest.mark.xfail(
+                strict=True, reason="issue 11: host_country is free text, not django-countries yet"
+            ),
+        ),
+        pytest.param(
+            "ja",
+            "日本",
+            marks=pytest.mark.xfail(
+                strict=True, reason="issue 11: host_country is free text, not django-countries yet"
+            ),
+        ),
+    ],
+)
 def test_the_host_country_is_named_in_the_readers_language(client, demo, language, name):
-    if not hasattr(demo.host_country, "code"):
-        pytest.skip("the host country is not an ISO country (django-countries) yet")
     root = get_page(client, url_in(language, demo))
     assert by_class(root, "mission-meta")[0].xpath("./span")[0].text_content() == name
 
