@@ -60,9 +60,10 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# One pytest process per core (pytest-xdist). Tests are handed out in pytest-django's order,
-# so each process runs the tests that empty the database (transactional, live server) after
-# the others; files that share one outside resource name an xdist_group and stay together.
+# One pytest process per core (pytest-xdist). Tests are handed out one by one in
+# pytest-django's order, so each process runs the tests that empty the database
+# (transactional, live server) after the others; a test that needs an outside resource of its
+# own (a Redis database, a scratch PostgreSQL database) names it after PYTEST_XDIST_WORKER.
 TEST_PROCESSES ?= auto
 test: lint
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)

@@ -10,18 +10,22 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# One scratch `<name>_loadtest` database for the whole file: one pytest process runs it.
-pytestmark = pytest.mark.xdist_group("loadtest-database")
+# make test runs one pytest process per core (pytest-xdist): each its own scratch database.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 def load_test(*arguments):
     database_url = os.environ.get("DATABASE_URL", "")
     if database_url.startswith(("postgres://", "postgresql://")):
-        arguments = (*arguments, "--postgres-beside", database_url)
+        parts = urlsplit(database_url)
+        if WORKER:
+            parts = parts._replace(path=f"{parts.path}_{WORKER}")
+        arguments = (*arguments, "--postgres-beside", urlunsplit(parts))
     result = subprocess.run(
         [sys.executable, "bench/loadtest.py", "--workers", "2", *arguments],
         cwd=ROOT,

@@ -7,6 +7,7 @@ other readers get, nor make the cache grow without bound.
 """
 
 import json
+import os
 import pickle
 import time
 from unittest import mock
@@ -20,11 +21,12 @@ from missiontracker import backing_services
 
 from .services import closed_port, silent_listener
 
-# One Redis database for the whole file: its tests stay in one pytest process (make test).
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("redis-database-7")]
+pytestmark = pytest.mark.django_db
 
-# A database number of its own on the shared development Redis.
-REDIS_URL = "redis://127.0.0.1:6379/7"
+# A database number of its own on the shared development Redis, one per pytest process
+# (make test runs one per core with pytest-xdist: gw0 uses 7, gw1 8, ...).
+REDIS_DATABASE = 7 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DATABASE}"
 
 
 def use_cache(settings, url):
