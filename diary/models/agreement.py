@@ -15,6 +15,7 @@ from .base import (
     DiaryModel,
     DiaryQuerySet,
     date_in_range,
+    inferred_note_field,
     optional_date,
 )
 from .directory import Organisation, Person
@@ -211,16 +212,7 @@ class Agreement(DiaryModel):
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="agreements"
     )
-    inferred_note = models.CharField(
-        _("inferred by the editors"),
-        max_length=500,
-        blank=True,
-        help_text=_(
-            "What this record shows that its sources do not state, and from what, e.g. "
-            "“12 June: the source says the MoC was signed on the third day of a mission "
-            "that began on 10 June”. Empty when the sources state every fact."
-        ),
-    )
+    inferred_note = inferred_note_field()
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
     search_vector = search_vector_field(

@@ -45,6 +45,20 @@ def optional_date(verbose_name, help_text):
     )
 
 
+def inferred_note_field():
+    """What a mission, day, visit or agreement shows that its sources do not state, and why."""
+    return models.CharField(
+        _("inferred by the editors"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "What this record shows that its sources do not state, and from what, e.g. "
+            "“12 June: the source says the MoC was signed on the third day of a mission "
+            "that began on 10 June”. Empty when the sources state every fact."
+        ),
+    )
+
+
 def date_in_range(field, name):
     """The database's copy of validate_diary_date, for one date column (empty is fine)."""
     return models.CheckConstraint(

@@ -18,6 +18,7 @@ from .base import (
     DiaryQuerySet,
     RemembersStoredValues,
     date_in_range,
+    inferred_note_field,
     validate_diary_date,
 )
 from .directory import Organisation, Person
@@ -90,16 +91,7 @@ class Mission(DiaryModel):
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="missions"
     )
-    inferred_note = models.CharField(
-        _("inferred by the editors"),
-        max_length=500,
-        blank=True,
-        help_text=_(
-            "What this record shows that its sources do not state, and from what, e.g. "
-            "“12 June: the source says the MoC was signed on the third day of a mission "
-            "that began on 10 June”. Empty when the sources state every fact."
-        ),
-    )
+    inferred_note = inferred_note_field()
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
     search_vector = search_vector_field(
@@ -190,16 +182,7 @@ class Day(RemembersStoredValues, DiaryModel):
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="days"
     )
-    inferred_note = models.CharField(
-        _("inferred by the editors"),
-        max_length=500,
-        blank=True,
-        help_text=_(
-            "What this record shows that its sources do not state, and from what, e.g. "
-            "“12 June: the source says the MoC was signed on the third day of a mission "
-            "that began on 10 June”. Empty when the sources state every fact."
-        ),
-    )
+    inferred_note = inferred_note_field()
 
     objects = DayQuerySet.as_manager()
     history = TranslatedHistoricalRecords(m2m_fields=[sources])
@@ -336,16 +319,7 @@ class Visit(RemembersStoredValues, DiaryModel):
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="visits"
     )
-    inferred_note = models.CharField(
-        _("inferred by the editors"),
-        max_length=500,
-        blank=True,
-        help_text=_(
-            "What this record shows that its sources do not state, and from what, e.g. "
-            "“12 June: the source says the MoC was signed on the third day of a mission "
-            "that began on 10 June”. Empty when the sources state every fact."
-        ),
-    )
+    inferred_note = inferred_note_field()
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
     search_vector = search_vector_field(
