@@ -16,6 +16,20 @@ from .search_vector import search_vector_field
 MAX_ORGANISATION_DEPTH = 10
 
 
+def wikidata_field():
+    """An organisation's or person's Wikidata item: reference data, exported as sameAs."""
+    return models.CharField(
+        _("Wikidata item"),
+        max_length=13,
+        blank=True,
+        validators=[validate_wikidata_id],
+        help_text=_(
+            "Reference data: its Wikidata identifier, Q followed by a number (e.g. Q42). "
+            "Check that the item is this one."
+        ),
+    )
+
+
 class OrganisationQuerySet(DiaryQuerySet):
     def published(self):
         """Organisations that appear in published content; the rest are nobody's business."""
@@ -90,16 +104,7 @@ class Organisation(DiaryModel):
             "website, parent organisation, address), e.g. “JAXA’s own website, jaxa.jp”."
         ),
     )
-    wikidata_id = models.CharField(
-        _("Wikidata item"),
-        max_length=13,
-        blank=True,
-        validators=[validate_wikidata_id],
-        help_text=_(
-            "Reference data: its Wikidata identifier, Q followed by a number (e.g. Q42). "
-            "Check that the item is this one."
-        ),
-    )
+    wikidata_id = wikidata_field()
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
     search_vector = search_vector_field("name", "short_name", "native_name", "country")
@@ -221,16 +226,7 @@ class Person(DiaryModel):
             "source of a mission gives them, e.g. “the organisation’s website”."
         ),
     )
-    wikidata_id = models.CharField(
-        _("Wikidata item"),
-        max_length=13,
-        blank=True,
-        validators=[validate_wikidata_id],
-        help_text=_(
-            "Reference data: its Wikidata identifier, Q followed by a number (e.g. Q42). "
-            "Check that the item is this one."
-        ),
-    )
+    wikidata_id = wikidata_field()
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
     search_vector = search_vector_field("name", "role")
