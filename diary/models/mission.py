@@ -9,6 +9,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from .base import (
     ACCOUNT_MAX_LENGTH,
@@ -50,7 +51,8 @@ class Mission(DiaryModel):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     summary = BoundedTextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
-    host_country = models.CharField(_("host country"), max_length=100)
+    # An ISO 3166-1 alpha-2 code; pages name the country in the reader's language.
+    host_country = CountryField(_("host country"))
     timezone = models.CharField(
         _("timezone"),
         max_length=64,
