@@ -39,7 +39,7 @@ def build_mission(visit_count: int) -> Mission:
     mission = Mission.objects.create(
         title=f"Benchmark mission ({visit_count} visits)",
         slug=slug,
-        host_country="Japan",
+        host_country="JP",
         timezone="Asia/Tokyo",
         start_date=datetime.date(2024, 1, 1),
         end_date=datetime.date(2024, 12, 31),

@@ -57,7 +57,8 @@ def main():
     mission = Mission.objects.create(
         title="Map bench",
         slug="map-bench",
-        host_country="Several",
+        # Its visits are in ten countries; its host country is the first.
+        host_country="FR",
         timezone="Europe/Paris",
         start_date=datetime.date(2024, 6, 1),
         end_date=datetime.date(2024, 6, 20),

@@ -24,6 +24,17 @@ from .models import (
 )
 
 COUNTRIES = ["Japan", "Canada", "India", "Brazil", "Kenya", "Norway", "Australia", "Chile"]
+# A mission's host country is its ISO 3166-1 code (an organisation's country is still text).
+COUNTRY_CODES = {
+    "Japan": "JP",
+    "Canada": "CA",
+    "India": "IN",
+    "Brazil": "BR",
+    "Kenya": "KE",
+    "Norway": "NO",
+    "Australia": "AU",
+    "Chile": "CL",
+}
 ZONES = {
     "Japan": "Asia/Tokyo",
     "Canada": "America/Toronto",
@@ -129,7 +140,7 @@ class Generator:
                     title=f"Mission to {country}: {self.words(2)} {n}",
                     slug=slug,
                     summary=self.words(12),
-                    host_country=country,
+                    host_country=COUNTRY_CODES[country],
                     timezone=ZONES[country],
                     start_date=start,
                     end_date=start + datetime.timedelta(days=length - 1),

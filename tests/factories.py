@@ -17,7 +17,7 @@ def make_mission(**fields):
     defaults = {
         "title": f"Mission {n}",
         "slug": f"mission-{n}",
-        "host_country": "Japan",
+        "host_country": "JP",
         "timezone": "Asia/Tokyo",
         "start_date": datetime.date(2024, 6, 10),
         "end_date": datetime.date(2024, 6, 14),

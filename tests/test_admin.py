@@ -74,7 +74,7 @@ def test_adding_a_mission_that_ends_before_it_starts_shows_an_error(staff_client
         title="Backwards",
         slug="backwards",
         status="draft",
-        host_country="Japan",
+        host_country="JP",
         timezone="Asia/Tokyo",
         start_date=datetime.date(2024, 6, 14),
         end_date=datetime.date(2024, 6, 10),

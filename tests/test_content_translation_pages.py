@@ -155,23 +155,7 @@ def test_french_itinerary_shows_the_mission_in_french(client, demo):
 
 @pytest.mark.parametrize(
     ("language", "name"),
-    [
-        ("en", "Japan"),
-        pytest.param(
-            "fr",
-            "Japon",
-            marks=pytest.mark.xfail(
-                strict=True, reason="issue 11: host_country is free text, not django-countries yet"
-            ),
-        ),
-        pytest.param(
-            "ja",
-            "日本",
-            marks=pytest.mark.xfail(
-                strict=True, reason="issue 11: host_country is free text, not django-countries yet"
-            ),
-        ),
-    ],
+    [("en", "Japan"), ("fr", "Japon"), ("ja", "日本")],
 )
 def test_the_host_country_is_named_in_the_readers_language(client, demo, language, name):
     root = get_page(client, url_in(language, demo))

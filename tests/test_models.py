@@ -25,7 +25,7 @@ def test_mission_ending_before_it_starts_is_a_form_error():
     mission = Mission(
         title="Backwards",
         slug="backwards",
-        host_country="Japan",
+        host_country="JP",
         timezone="Asia/Tokyo",
         start_date=datetime.date(2024, 6, 14),
         end_date=datetime.date(2024, 6, 10),

@@ -32,7 +32,7 @@ def sqlite_file(tmp_path):
     create = (
         "import django, datetime; django.setup();"
         "from diary.models import Mission;"
-        "Mission.objects.create(title='Contended', slug='contended', host_country='Japan',"
+        "Mission.objects.create(title='Contended', slug='contended', host_country='JP',"
         " start_date=datetime.date(2024, 6, 10), end_date=datetime.date(2024, 6, 14))"
     )
     run(["-c", create], {**environment, "DJANGO_SETTINGS_MODULE": "missiontracker.settings"})
