@@ -22,7 +22,8 @@ class BaseExporter:
     params: tuple = ()
     #: The Content-Type of the document.
     media_type: str = ""
-    #: The file name's ending after the mission's slug: ".ics", "-schedule.json".
+    #: The file name's ending after the mission's slug: ".ics", "-schedule.json". A site
+    #: document's file name is its identifier, which is also its address: "agreements.csv".
     filename_suffix: str = ""
     #: Offer the document as a download (a calendar file) rather than to show it inline.
     as_attachment: bool = False
@@ -41,7 +42,7 @@ class BaseExporter:
     @property
     def filename(self) -> str:
         if self.mission is None:
-            return self.filename_suffix.lstrip("-")
+            return self.identifier
         if self.visit is not None:
             return f"{self.mission.slug}-{self.visit.slug}{self.filename_suffix}"
         return f"{self.mission.slug}{self.filename_suffix}"

@@ -223,6 +223,32 @@ def with_days(visits, mission):
     return visits
 
 
+def finished_calendar(calendar, events, tzids, first_year, last_year) -> bytes:
+    """
+    `calendar` with a VTIMEZONE for each TZID its `events` use, and the events, as bytes.
+
+    The VTIMEZONEs are added as Calendar.add_missing_timezones adds them (UTC needs none),
+    covering `first_year` to `last_year`: enough for any client, far shorter than the
+    1970–2038 default for zones with daylight saving time. Unknown zones are left out.
+    """
+    for tzid in sorted(tzids - {"UTC"}):
+        try:
+            timezone = Timezone.from_tzid(
+                tzid,
+                first_date=datetime.date(first_year, 1, 1),
+                last_date=datetime.date(last_year + 1, 1, 1),
+            )
+        except ValueError:
+            continue
+        calendar.add_component(timezone)
+    # The library writes the calendar and its VTIMEZONEs; the events go before its end, where
+    # it writes its other components.
+    head = calendar.to_ical()
+    if not head.endswith(END_CALENDAR):
+        raise AssertionError(f"icalendar ended a calendar with {head[-40:]!r}")
+    return b"".join([head[: -len(END_CALENDAR)], *events, END_CALENDAR])
+
+
 def mission_calendar(mission, absolute_url):
     """
     The mission's calendar as bytes.
@@ -259,25 +285,9 @@ def mission_calendar(mission, absolute_url):
         )
         for visit in with_days(visits, mission)
     ]
-    # A VTIMEZONE for each TZID used (as Calendar.add_missing_timezones adds them; UTC needs
-    # none), covering the mission's years: enough for any client, far shorter than the
-    # 1970–2038 default for zones with daylight saving time. Unknown zones are left out.
-    for tzid in sorted(writer.tzids - {"UTC"}):
-        try:
-            timezone = Timezone.from_tzid(
-                tzid,
-                first_date=datetime.date(mission.start_date.year, 1, 1),
-                last_date=datetime.date(mission.end_date.year + 1, 1, 1),
-            )
-        except ValueError:
-            continue
-        calendar.add_component(timezone)
-    # The library writes the calendar and its VTIMEZONEs; the events go before its end, where
-    # it writes its other components.
-    head = calendar.to_ical()
-    if not head.endswith(END_CALENDAR):
-        raise AssertionError(f"icalendar ended a calendar with {head[-40:]!r}")
-    return b"".join([head[: -len(END_CALENDAR)], *events, END_CALENDAR])
+    return finished_calendar(
+        calendar, events, writer.tzids, mission.start_date.year, mission.end_date.year
+    )
 
 
 def visit_calendar(visit, absolute_url):
@@ -298,17 +308,5 @@ def visit_calendar(visit, absolute_url):
         list(visit.organisations.all()),
         list(visit.people.select_related("organisation")),
     )
-    for tzid in sorted(writer.tzids - {"UTC"}):
-        try:
-            timezone = Timezone.from_tzid(
-                tzid,
-                first_date=datetime.date(visit.day.date.year, 1, 1),
-                last_date=datetime.date(visit.day.date.year + 1, 1, 1),
-            )
-        except ValueError:
-            continue
-        calendar.add_component(timezone)
-    head = calendar.to_ical()
-    if not head.endswith(END_CALENDAR):
-        raise AssertionError(f"icalendar ended a calendar with {head[-40:]!r}")
-    return b"".join([head[: -len(END_CALENDAR)], event, END_CALENDAR])
+    year = visit.day.date.year
+    return finished_calendar(calendar, [event], writer.tzids, year, year)

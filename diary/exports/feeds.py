@@ -168,7 +168,6 @@ class SiteFeedExporter(_FeedExporter):
 
     identifier = "updates.atom"
     scope = "site"
-    filename_suffix = "updates.atom"
 
     def build(self):
         revisions = (

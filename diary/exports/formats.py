@@ -50,7 +50,14 @@ class ScheduleExporter(JsonDocumentExporter):
         return mission_schedule(self.mission, self.absolute_url)
 
 
-class CalendarExporter(BaseExporter):
+class ICalendarExporter(BaseExporter):
+    """An iCalendar document (RFC 5545)."""
+
+    media_type = "text/calendar; charset=utf-8"
+    filename_suffix = ".ics"
+
+
+class CalendarExporter(ICalendarExporter):
     """
     The dated visits as an iCalendar feed to subscribe to (RFC 5545). Served inline: the
     address a calendar app subscribes to (webcal://…) is a feed it reads, not a download;
@@ -58,8 +65,6 @@ class CalendarExporter(BaseExporter):
     """
 
     identifier = "ics"
-    media_type = "text/calendar; charset=utf-8"
-    filename_suffix = ".ics"
     as_attachment = False
 
     def render(self):
@@ -83,7 +88,7 @@ EXPORTERS = {
 }
 
 
-class VisitCalendarExporter(BaseExporter):
+class VisitCalendarExporter(ICalendarExporter):
     """
     One dated visit as an iCalendar file, to add to a calendar once ("add to calendar"):
     the same event, UID included, as in the mission's feed, so a calendar holding both
@@ -92,8 +97,6 @@ class VisitCalendarExporter(BaseExporter):
 
     identifier = "visit_ics"
     scope = "visit"
-    media_type = "text/calendar; charset=utf-8"
-    filename_suffix = ".ics"
     as_attachment = True
 
     def render(self):

@@ -44,6 +44,7 @@ UUID = {
     "format": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
 }
 PRECISION = {"base": "string", "format": "^(day|unknown)$"}
+DAY_OR_UNKNOWN = "day, or unknown when the source does not give the date."
 
 
 def _column(name, datatype="string", description="", **extra):
@@ -51,6 +52,11 @@ def _column(name, datatype="string", description="", **extra):
     column = {"name": name, "titles": name, "datatype": datatype, "dc:description": description}
     column.update(extra)
     return column
+
+
+def _precision_column(name, description="day or unknown."):
+    """The precision of the date column before it: every date column has one, always filled."""
+    return _column(name, PRECISION, description, required=True)
 
 
 AGREEMENT_COLUMNS = [
@@ -79,25 +85,15 @@ AGREEMENT_COLUMNS = [
         "derived from the dates, or stated by the editors; empty with no status.",
     ),
     _column("signed_on", "date", "ISO 8601 date of signature; empty when not stated."),
-    _column(
-        "signed_on_precision",
-        PRECISION,
-        "day, or unknown when the source does not give the date.",
-        required=True,
-    ),
+    _precision_column("signed_on_precision", DAY_OR_UNKNOWN),
     _column(
         "signed_at_place",
         description="Place of signature as the source gives it; empty when not stated.",
     ),
     _column("entered_into_force_on", "date", "ISO 8601; empty when not stated."),
-    _column(
-        "entered_into_force_on_precision",
-        PRECISION,
-        "day or unknown.",
-        required=True,
-    ),
+    _precision_column("entered_into_force_on_precision"),
     _column("expires_on", "date", "ISO 8601; empty when not stated."),
-    _column("expires_on_precision", PRECISION, "day or unknown.", required=True),
+    _precision_column("expires_on_precision"),
     _column(
         "duration_months",
         "nonNegativeInteger",
@@ -150,12 +146,7 @@ MEETING_COLUMNS = [
         "date",
         "ISO 8601 date of the visit; empty when the source does not give it.",
     ),
-    _column(
-        "date_precision",
-        PRECISION,
-        "day, or unknown when the source does not give the date.",
-        required=True,
-    ),
+    _precision_column("date_precision", DAY_OR_UNKNOWN),
     _column("visit", description="The visit's title.", required=True),
     _column("purpose", description="The visit's summary."),
     _column("place", description="The site visited."),
@@ -249,7 +240,6 @@ class CsvExporter(BaseExporter):
 
 class AgreementsCsvExporter(CsvExporter):
     identifier = "agreements.csv"
-    filename_suffix = "agreements.csv"
     params = filters.PARAMETERS
     metadata_view = "diary:agreements_csv_metadata"
 
@@ -313,7 +303,6 @@ class AgreementsCsvExporter(CsvExporter):
 
 class MeetingsCsvExporter(CsvExporter):
     identifier = "meetings.csv"
-    filename_suffix = "meetings.csv"
     metadata_view = "diary:meetings_csv_metadata"
 
     def render(self):
@@ -429,13 +418,11 @@ class CsvMetadataExporter(BaseExporter):
 
 class AgreementsMetadataExporter(CsvMetadataExporter):
     identifier = "agreements.csv-metadata.json"
-    filename_suffix = "agreements.csv-metadata.json"
     first = "agreements"
 
 
 class MeetingsMetadataExporter(CsvMetadataExporter):
     identifier = "meetings.csv-metadata.json"
-    filename_suffix = "meetings.csv-metadata.json"
     first = "meetings"
 
 
