@@ -55,12 +55,14 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from html import unescape
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
+
+from scratch import scratch_postgres  # bench/scratch.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 # For the project's packages and tests.browsing, imported once Django is set up.
@@ -309,23 +311,9 @@ def check_edits(tally):
     return lost, overwrites
 
 
-@contextmanager
 def postgres_beside(url):
     """A fresh `<name>_loadtest` database on the server `url` names, dropped afterwards."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = (parts.path.lstrip("/") or "postgres") + "_loadtest"
-    admin_url = urlunsplit(parts._replace(path="/postgres", query=""))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        # FORCE: a server process of an earlier run may still hold a connection to it.
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}", query=""))
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return scratch_postgres(url, "_loadtest")
 
 
 def percentile(values, fraction):

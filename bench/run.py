@@ -38,7 +38,8 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import scratch_postgres  # bench/scratch.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -88,21 +89,8 @@ def sqlite_database():
 @contextmanager
 def postgres_database(url):
     """A fresh `<name>_bench` database beside the one DATABASE_URL names, dropped after."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = (parts.path.lstrip("/") or "postgres") + "_bench"
-    admin_url = urlunsplit(parts._replace(path="/postgres", query=""))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        # FORCE: a server process of an earlier run may still hold a connection to it.
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        # The URL as the README writes it: the app's defaults decide how connections are kept.
-        yield "PostgreSQL", urlunsplit(parts._replace(path=f"/{name}", query=""))
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres(url, "_bench") as scratch_url:
+        yield "PostgreSQL", scratch_url
 
 
 def redis_reachable(url):
