@@ -5,6 +5,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from diary.models import Agreement, Day, Visit
 
@@ -70,6 +71,20 @@ def test_mission_json_keeps_dates_facts_and_native_names(client, demo):
     assert organisations["jaxa"]["native_language"] == "ja"
     # Tansa X is part of JAXA: the parent is in the document too.
     assert organisations["tansa-x"]["parent"] == organisations["jaxa"]["uuid"]
+
+
+def test_host_country_is_its_iso_code_with_its_name_in_every_language(client, demo):
+    expected = {
+        "code": "JP",
+        "name": "Japan",
+        "translations": {"fr": {"name": "Japon"}, "ja": {"name": "日本"}},
+    }
+    assert mission_json(client).json()["mission"]["host_country"] == expected
+    # The same data at the Japanese address: the names do not follow the reader's language.
+    with translation.override("ja"):
+        url = reverse("diary:mission_json", kwargs={"slug": demo.slug})
+    assert url.startswith("/ja/")
+    assert client.get(url).json()["mission"]["host_country"] == expected
 
 
 def test_every_uuid_referred_to_is_listed(client, demo):

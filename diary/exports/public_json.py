@@ -9,9 +9,10 @@ same ETag.
 """
 
 from django.db.models import Prefetch
+from django.utils import translation
 
 from ..models import Agreement, Organisation, Person, Source, Visit
-from ..translated import english, translations
+from ..translated import english, fallback_language, other_languages, translations
 from .licence import open_data_licence
 from .related import url_maker, uuids_by_visit
 
@@ -33,6 +34,21 @@ def _texts(record, fields):
         **{field: english(record, field) for field in fields},
         "translations": translations(record, fields),
     }
+
+
+def _country(country):
+    """
+    A django-countries Country: its ISO 3166-1 alpha-2 code, its English name and, like
+    translated text, its name in each other language (django-countries' own names, never
+    null: every language the site speaks has them).
+    """
+    with translation.override(fallback_language()):
+        english_name = str(country.name)
+    translated = {}
+    for language in other_languages():
+        with translation.override(language):
+            translated[language] = {"name": str(country.name)}
+    return {"code": country.code, "name": english_name, "translations": translated}
 
 
 def _iso(value):
@@ -240,8 +256,7 @@ def mission_document(mission, absolute) -> dict:
             "uuid": str(mission.uuid),
             "slug": mission.slug,
             **_texts(mission, MISSION_TEXT),
-            # A django-countries Country is written as its ISO 3166-1 alpha-2 code.
-            "host_country": str(getattr(mission.host_country, "code", mission.host_country)),
+            "host_country": _country(mission.host_country),
             "timezone": mission.timezone,
             "start_date": _iso(mission.start_date),
             "end_date": _iso(mission.end_date),
