@@ -124,12 +124,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='historicalmission',
             name='host_country',
-            field=django_countries.fields.CountryField(max_length=2, verbose_name='host country'),
+            field=django_countries.fields.CountryField(db_index=True, max_length=2, verbose_name='host country'),
         ),
         migrations.AlterField(
             model_name='mission',
             name='host_country',
-            field=django_countries.fields.CountryField(max_length=2, verbose_name='host country'),
+            field=django_countries.fields.CountryField(db_index=True, max_length=2, verbose_name='host country'),
         ),
         migrations.RunPython(add_search_vector, drop_search_vector),
     ]

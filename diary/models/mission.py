@@ -51,8 +51,9 @@ class Mission(DiaryModel):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     summary = BoundedTextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
-    # An ISO 3166-1 alpha-2 code; pages name the country in the reader's language.
-    host_country = CountryField(_("host country"))
+    # An ISO 3166-1 alpha-2 code; pages name the country in the reader's language. Indexed:
+    # search finds a mission by its country's name through the codes it names (diary/search.py).
+    host_country = CountryField(_("host country"), db_index=True)
     timezone = models.CharField(
         _("timezone"),
         max_length=64,
@@ -106,7 +107,9 @@ class Mission(DiaryModel):
     )
 
     class Meta:
-        ordering = ["-start_date", "title"]
+        # The English column: modeltranslation would rewrite "title" to the reader's
+        # language, putting untranslated missions apart (diary/translation.py).
+        ordering = ["-start_date", "title_en"]
         verbose_name = _("mission")
         verbose_name_plural = _("missions")
         # Not view_mission: a read-only Viewer may look, but a fixture carries drafts out in
@@ -342,7 +345,7 @@ class Visit(RemembersStoredValues, DiaryModel):
             F("day__date").asc(nulls_last=True),
             F("starts_at").asc(nulls_last=True),
             "position",
-            "title",
+            "title_en",  # not "title": see Mission's ordering
         ]
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
