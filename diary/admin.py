@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries.filters import CountryFilter
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
 
@@ -525,7 +526,8 @@ INFERRED_DESCRIPTION = _(
 @admin.register(Mission)
 class MissionAdmin(TranslatedContentAdmin, DiaryAdmin):
     list_display = ["title", "host_country", "start_date", "end_date", "status", "day_count"]
-    list_filter = ["status", "host_country", MissingTranslationFilter]
+    # The countries of the missions there are, not all 250 of the field's choices.
+    list_filter = ["status", ("host_country", CountryFilter), MissingTranslationFilter]
     search_fields = ["title", "summary", "host_country"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["lead_organisation", "delegation", "sources"]

@@ -13,9 +13,12 @@ A word may also be found in the name of what a record belongs to: an agreement's
 ("MoC", "Letter of Intent"), a person's organisation ("jaxa" finds JAXA's president), an
 organisation's parent (Tansa X, part of JAXA), a visit's place and its city. These are read
 from the related rows, never stored in the record's own vector, so an edit of JAXA's name is found at once everywhere.
+A mission is also found by its host country's name in any language the site speaks
+("Japan", "Japon", 日本): it stores the ISO code, and the names are django-countries'.
 """
 
 import functools
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,10 +26,12 @@ from functools import reduce
 from operator import or_
 
 from django import forms
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When, Window
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from .models import Agreement, AgreementKind, Mission, Organisation, Person, Place, Visit
 from .models.search_vector import TEXT_SEARCH_CONFIG, search_text, translated
@@ -69,6 +74,9 @@ class Kind:
     # the page of results is read whole, in a second query. Ranking ~10,000 whole rows with
     # their joins, as one query does, spills the window that counts them to disk.
     by_id: bool = False
+    # A field holding an ISO country code (a mission's host country): a word is also found in
+    # the country's name, in any language the site speaks (countries_named).
+    country: str = ""
 
     @property
     def template(self):
@@ -99,6 +107,7 @@ KINDS = (
                 .defer("summary", "search_vector", "lead_organisation__search_vector")
             )
         ),
+        country="host_country",
     ),
     Kind(
         "visits",
@@ -208,6 +217,7 @@ class Names:
     """
 
     ids: dict  # (names, published_only, word index) -> set of ids
+    countries: dict  # word index -> codes of the countries named by it (countries_named)
 
     def holding(self, through, index):
         return sorted(self.ids.get((through.names, through.published_only, index), ()))
@@ -221,6 +231,21 @@ NAME_FIELDS = {
     "kind": (AgreementKind, ("name", "abbreviation")),
     "place": (Place, ("name", "city")),
 }
+
+
+@functools.lru_cache(maxsize=1024)
+def countries_named(word):
+    """
+    The ISO codes of the countries whose name holds `word` (any case) in any language the
+    site speaks: a mission stores its host country's code, and readers type its name —
+    "Japan", "Japon", "日本". Names are django-countries' own, looked up in memory (about
+    250 countries per language), so no query is needed; the same word gives the same codes.
+    """
+    pattern = re.escape(word)
+    codes = set()
+    for language, _name in settings.LANGUAGES:
+        codes |= countries.by_name(pattern, regex=True, language=language)
+    return tuple(sorted(codes))
 
 
 def names_found(words):
@@ -270,7 +295,7 @@ def names_found(words):
     for (names, _all, index), found in list(ids.items()):
         if names == "organisation":
             ids[names, True, index] = found & parents
-    return Names(ids)
+    return Names(ids, {index: countries_named(word) for index, word in enumerate(words)})
 
 
 def word_match(kind, names, index, own):
@@ -279,6 +304,9 @@ def word_match(kind, names, index, own):
         ids = names.holding(through, index)
         if ids:
             own |= Q(**{f"{through.path}__in": ids})
+    codes = names.countries.get(index) if kind.country else None
+    if codes:
+        own |= Q(**{f"{kind.country}__in": codes})
     return own
 
 

@@ -406,3 +406,31 @@ def test_search_queries_do_not_grow_with_the_results():
     many = queries_of_a_search("probe")
     assert one == many
     assert many <= MAX_PUBLIC_PAGE_QUERIES
+
+
+@pytest.mark.parametrize("query", ["Japan", "japon", "日本", "JP"])
+def test_finds_a_mission_by_its_host_countrys_name_in_any_language(client, query):
+    """The mission stores the code JP and says "Japan" nowhere: its country's name in
+    English, French or Japanese finds it, and no mission of another country."""
+    make_mission(title="Economic mission", slug="economic", host_country="JP")
+    make_mission(title="Trade mission", slug="trade", host_country="FR")
+    assert found(search(client, query)) == {"missions": ["Economic mission"]}
+
+
+def test_a_country_name_found_is_shown_highlighted_in_the_readers_language(client):
+    make_mission(title="Economic mission", host_country="JP")
+    response = client.get("/fr" + SEARCH_URL, {"q": "japon"})
+    assert response.status_code == 200
+    assert "<mark>Japon</mark>" in response.content.decode()
+
+
+@postgresql_only
+def test_on_postgresql_a_country_name_is_matched_through_the_host_country_index():
+    """The codes a name gives are looked up in the host country's index: no half of the
+    search's OR reads every mission."""
+    missions = next(kind for kind in KINDS if kind.key == "missions")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = search_kind(missions, "Japon").explain()
+    assert "Seq Scan" not in plan, plan
+    assert "host_co" in plan, plan
