@@ -192,3 +192,35 @@ def test_a_mission_with_hundreds_of_undated_visits_saves(staff_client):
     assert response.status_code == 302
     mission.refresh_from_db()
     assert mission.summary == "Hundreds of visits, dates unknown."
+
+
+@pytest.mark.parametrize("value", ["XX", "Japan"])
+def test_the_host_country_is_chosen_from_a_list_and_an_unknown_code_is_refused(
+    staff_client, demo, value
+):
+    url = admin_url(Mission, "change", demo.pk)
+    html = staff_client.get(url).content.decode()
+    assert re.search(r'<select name="host_country"[^>]*>', html)
+    assert '<option value="JP" selected>Japan</option>' in html
+    data = single_values(read_form(html, "mission_form"))
+    assert data["host_country"] == "JP"
+    data["host_country"] = value
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert f"Select a valid choice. {value} is not one of the available choices." in unescape(
+        response.content.decode()
+    )
+    demo.refresh_from_db()
+    assert demo.host_country == "JP"
+
+
+def test_missions_are_listed_and_filtered_by_country_in_use(staff_client, demo):
+    factories.make_mission(title="Trade mission to France", host_country="FR")
+    changelist = admin_url(Mission, "changelist")
+    html = staff_client.get(changelist).content.decode()
+    filters = html[html.index('id="changelist-filter"') :]
+    assert "?host_country=FR" in filters and "?host_country=JP" in filters
+    assert "?host_country=DE" not in filters  # only the countries of missions there are
+    html = staff_client.get(changelist, {"host_country": "FR"}).content.decode()
+    assert "Trade mission to France" in html and demo.title not in html
+    assert '<td class="field-host_country">France</td>' in html
