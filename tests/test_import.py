@@ -315,6 +315,32 @@ def test_an_old_fixtures_site_that_is_not_text_is_refused(demo_records, tmp_path
     assert_refused(write(tmp_path, demo_records), "“site_name” and “city”", "must be text")
 
 
+# --- Fixtures from before host countries were ISO codes (migration 0018) ---------------------
+
+
+@pytest.mark.parametrize("old_value", ["Japan", " japan ", "jp"])
+def test_an_old_fixtures_host_country_name_becomes_its_code(demo_records, tmp_path, old_value):
+    Mission.objects.filter(slug="japan-2024").update(host_country="FR")
+    _, mission = find(demo_records, "diary.mission", slug="japan-2024")
+    mission["fields"]["host_country"] = old_value
+    run_import(write(tmp_path, demo_records))
+    assert Mission.objects.get(slug="japan-2024").host_country.code == "JP"
+
+
+def test_an_old_fixtures_host_country_that_is_no_country_is_refused_naming_it(
+    demo_records, tmp_path
+):
+    index, mission = find(demo_records, "diary.mission", slug="japan-2024")
+    mission["fields"]["host_country"] = "Nippon Land"
+    path = write(tmp_path, demo_records)
+    assert_refused(
+        path,
+        f"{at(path, index)} (mission {mission['fields']['uuid']}): field “host_country”: "
+        '"Nippon Land" is not a country: give its ISO 3166-1 alpha-2 code, such as JP, or its '
+        "English name.",
+    )
+
+
 # --- Errors in plain words, with the line where each record starts (issue 15) ---------------
 
 

@@ -11,6 +11,8 @@ from uuid import UUID, uuid5
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django_countries import countries
+from django_countries.fields import CountryField
 
 from .fixture_export import EXPORT_ORDER, batched
 
@@ -376,6 +378,17 @@ def _read_value(record, model_field, value) -> str | None:
             return f"expected a whole number, got {_json_type(value)} {_show(value)}."
     elif isinstance(model_field, models.BooleanField) and not isinstance(value, bool):
         return f"expected true or false, got {_show(value)}."
+    if isinstance(model_field, CountryField) and value.strip() and value not in countries:
+        # Fixtures from before host countries were ISO codes (migration 0018) give the
+        # English name: read as the migration read stored names ("Japan", "jp" → "JP").
+        value = value.strip()
+        code = value.upper() if value.upper() in countries else countries.by_name(value)
+        if not code:
+            return (
+                f"{_show(value)} is not a country: give its ISO 3166-1 alpha-2 code, such as "
+                "JP, or its English name."
+            )
+        value = code
     try:
         record.values[model_field.name] = model_field.to_python(value)
     except ValidationError as error:
