@@ -12,16 +12,19 @@ each revision back to the backup's copy, and leaves revisions the file does not 
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import islice
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db.models import F, Q
 from django.utils.dateparse import parse_datetime
 
 from ..models import Mission, Revision
 from ..models.revision import NOTE_MAX_LENGTH
 from .fixture_checks import FixtureImportError
+from .fixture_export import batched
 
 LABEL = Revision._meta.label_lower
 PERMISSION = "diary.change_mission"  # restoring a revision is publishing
@@ -62,6 +65,11 @@ class RevisionRecord:
     def label(self):
         return f"record {self.index} ({LABEL} {self.mission} #{self.number})"
 
+    @property
+    def key(self):
+        """The revision's natural key: its mission's UUID and its number."""
+        return (self.mission, self.number)
+
 
 def parse(items):
     """(index, item) pairs of the file's revision records → RevisionRecords, or the errors."""
@@ -70,13 +78,12 @@ def parse(items):
         record = _parse(index, item, errors)
         if record is None:
             continue
-        key = (record.mission, record.number)
-        if key in seen:
+        if record.key in seen:
             errors.append(
-                f"{record.label}: the same revision already appears as record {seen[key]}."
+                f"{record.label}: the same revision already appears as record {seen[record.key]}."
             )
             continue
-        seen[key] = index
+        seen[record.key] = index
         records.append(record)
     if errors:
         raise FixtureImportError(errors)
@@ -143,7 +150,12 @@ def check(records, missions_in_file, user=None):
     if user is not None and not user.has_perm(PERMISSION):
         # Like every other record: a revision the file holds unchanged needs no permission
         # beyond importing; one it would create or rewrite does.
-        changed = [record.label for record in records if _stored_values(record) != _values(record)]
+        stored = _stored_revisions(records)
+        changed = [
+            record.label
+            for record in records
+            if _stored_values(stored.get(record.key)) != _values(record)
+        ]
         if changed:
             raise FixtureImportError(
                 [
@@ -172,17 +184,33 @@ def _values(record):
     }
 
 
-def _stored_values(record):
-    """What the database holds for this revision, or None when it holds none."""
-    stored = (
-        Revision.objects.filter(mission__uuid=record.mission, number=record.number)
-        .values(*_values(record))
-        .first()
-    )
-    if stored:  # the file keeps milliseconds (DjangoJSONEncoder)
-        moment = stored["published_at"]
-        stored["published_at"] = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+def _stored_revisions(records):
+    """The revisions the database holds of these records, by RevisionRecord.key: one read."""
+    stored = {}
+    for chunk in batched(records, CHUNK):
+        numbers = defaultdict(list)
+        for record in chunk:
+            numbers[record.mission].append(record.number)
+        wanted = Q()
+        for mission, mission_numbers in numbers.items():
+            wanted |= Q(mission__uuid=mission, number__in=mission_numbers)
+        for revision in Revision.objects.filter(wanted).annotate(mission_uuid=F("mission__uuid")):
+            stored[(revision.mission_uuid, revision.number)] = revision
     return stored
+
+
+def _stored_values(revision):
+    """What the database holds for a revision, as _values() gives a record's; None if none."""
+    if revision is None:
+        return None
+    moment = revision.published_at
+    return {
+        # The file keeps milliseconds (DjangoJSONEncoder).
+        "published_at": moment.replace(microsecond=moment.microsecond // 1000 * 1000),
+        "note": revision.note,
+        "significant": revision.significant,
+        "document": revision.document,
+    }
 
 
 def write(records, report):
@@ -194,15 +222,14 @@ def write(records, report):
             "uuid", "pk"
         )
     )
+    stored = _stored_revisions(records)
     for record in records:
         values = _values(record)
-        revision = Revision.objects.filter(
-            mission_id=missions[record.mission], number=record.number
-        ).first()
+        revision = stored.get(record.key)
         if revision is None:
             revision = Revision(mission_id=missions[record.mission], number=record.number)
             outcome = report.created
-        elif _stored_values(record) == values:
+        elif _stored_values(revision) == values:
             report.unchanged[LABEL] += 1
             continue
         else:
