@@ -59,6 +59,18 @@ def inferred_note_field():
     )
 
 
+def reference_note_field(help_text, verbose_name=None):
+    """Where a record's details come from when they are not facts a mission's sources state."""
+    return models.CharField(
+        verbose_name or _("reference data from"), max_length=300, blank=True, help_text=help_text
+    )
+
+
+def optional_url(verbose_name, help_text):
+    """A web address the diary may not know."""
+    return models.URLField(verbose_name, max_length=500, blank=True, help_text=help_text)
+
+
 def date_in_range(field, name):
     """The database's copy of validate_diary_date, for one date column (empty is fine)."""
     return models.CheckConstraint(

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import DiaryModel, DiaryQuerySet
+from .base import DiaryModel, DiaryQuerySet, reference_note_field
 from .place import validate_wikidata_id
 from .search_vector import search_vector_field
 
@@ -95,14 +95,11 @@ class Organisation(DiaryModel):
         blank=True,
         related_name="headquartered",
     )
-    reference_note = models.CharField(
-        _("reference data from"),
-        max_length=300,
-        blank=True,
-        help_text=_(
+    reference_note = reference_note_field(
+        _(
             "Where the details that are not facts of a mission come from (official names, "
             "website, parent organisation, address), e.g. “JAXA’s own website, jaxa.jp”."
-        ),
+        )
     )
     wikidata_id = wikidata_field()
 
@@ -217,14 +214,11 @@ class Person(DiaryModel):
         blank=True,
         related_name="people",
     )
-    reference_note = models.CharField(
-        _("reference data from"),
-        max_length=300,
-        blank=True,
-        help_text=_(
+    reference_note = reference_note_field(
+        _(
             "Where the person’s name, honorific, role and organisation come from when no "
             "source of a mission gives them, e.g. “the organisation’s website”."
-        ),
+        )
     )
     wikidata_id = wikidata_field()
 

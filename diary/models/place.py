@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from simple_history.models import HistoricalRecords
 
-from .base import DiaryModel, DiaryQuerySet
+from .base import DiaryModel, DiaryQuerySet, reference_note_field
 
 # Six decimals of a degree are about 0.1 m: finer than any building's coordinates.
 COORDINATE_DIGITS = 9
@@ -117,14 +117,11 @@ class Place(DiaryModel):
         validators=[validate_osm_id],
         help_text=_("node/…, way/… or relation/…"),
     )
-    reference_note = models.CharField(
-        _("reference data from"),
-        max_length=300,
-        blank=True,
-        help_text=_(
+    reference_note = reference_note_field(
+        _(
             "Where the details that are not facts of a mission come from (its name in "
             "its own language, address, identifiers; coordinates have their own note)."
-        ),
+        )
     )
 
     objects = PlaceQuerySet.as_manager()

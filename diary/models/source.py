@@ -10,6 +10,8 @@ from .base import (
     DiaryQuerySet,
     date_in_range,
     optional_date,
+    optional_url,
+    reference_note_field,
 )
 from .history import TranslatedHistoricalRecords
 
@@ -41,9 +43,7 @@ class Source(DiaryModel):
         ),
     )
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
-    url = models.URLField(
-        _("URL"), max_length=500, blank=True, help_text=_("Leave empty if not known.")
-    )
+    url = optional_url(_("URL"), _("Leave empty if not known."))
     published_on = optional_date(_("published on"), _("Leave empty if not known."))
     language = models.CharField(
         _("language"),
@@ -52,20 +52,16 @@ class Source(DiaryModel):
         help_text=_("BCP 47 code of the source's language, e.g. en or ja."),
     )
     consulted_on = optional_date(_("consulted on"), _("When the editors last read it."))
-    archive_url = models.URLField(
+    archive_url = optional_url(
         _("archived copy"),
-        max_length=500,
-        blank=True,
-        help_text=_("A web-archive snapshot of the URL, e.g. https://web.archive.org/web/…"),
+        _("A web-archive snapshot of the URL, e.g. https://web.archive.org/web/…"),
     )
-    reference_note = models.CharField(
-        _("details from"),
-        max_length=300,
-        blank=True,
-        help_text=_(
+    reference_note = reference_note_field(
+        _(
             "Reference data: where the details the source does not print itself (its "
             "publisher, its date) come from."
         ),
+        verbose_name=_("details from"),
     )
     text = BoundedTextField(
         _("text"),
