@@ -59,6 +59,23 @@ def inferred_note_field():
     )
 
 
+def native_name_field(help_text):
+    """A name as its owner writes it in its own language; native_language_field() says which."""
+    return models.CharField(
+        _("name in its own language"), max_length=200, blank=True, help_text=help_text
+    )
+
+
+def native_language_field():
+    """The language of a native_name_field(), so that pages mark it up for screen readers."""
+    return models.CharField(
+        _("language of that name"),
+        max_length=10,
+        blank=True,
+        help_text=_("BCP 47 code such as ja, so screen readers pronounce it right."),
+    )
+
+
 def reference_note_field(help_text, verbose_name=None):
     """Where a record's details come from when they are not facts a mission's sources state."""
     return models.CharField(

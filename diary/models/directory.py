@@ -7,7 +7,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import DiaryModel, DiaryQuerySet, reference_note_field
+from .base import (
+    DiaryModel,
+    DiaryQuerySet,
+    native_language_field,
+    native_name_field,
+    reference_note_field,
+)
 from .place import validate_wikidata_id
 from .search_vector import search_vector_field
 
@@ -62,18 +68,8 @@ class Organisation(DiaryModel):
     short_name = models.CharField(
         _("short name"), max_length=50, blank=True, help_text=_("Acronym, e.g. JAXA.")
     )
-    native_name = models.CharField(
-        _("name in its own language"),
-        max_length=200,
-        blank=True,
-        help_text=_("E.g. 宇宙航空研究開発機構 for JAXA."),
-    )
-    native_language = models.CharField(
-        _("language of that name"),
-        max_length=10,
-        blank=True,
-        help_text=_("BCP 47 code such as ja, so screen readers pronounce it right."),
-    )
+    native_name = native_name_field(_("E.g. 宇宙航空研究開発機構 for JAXA."))
+    native_language = native_language_field()
     country = models.CharField(_("country"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind, default=Kind.OTHER)
     website = models.URLField(_("website"), blank=True)

@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from simple_history.models import HistoricalRecords
 
-from .base import DiaryModel, DiaryQuerySet, reference_note_field
+from .base import (
+    DiaryModel,
+    DiaryQuerySet,
+    native_language_field,
+    native_name_field,
+    reference_note_field,
+)
 
 # Six decimals of a degree are about 0.1 m: finer than any building's coordinates.
 COORDINATE_DIGITS = 9
@@ -68,18 +74,8 @@ def coordinate_field(verbose_name, limit, help_text):
 
 class Place(DiaryModel):
     name = models.CharField(_("name"), max_length=200)
-    native_name = models.CharField(
-        _("name in its own language"),
-        max_length=200,
-        blank=True,
-        help_text=_("E.g. 相模原キャンパス for JAXA's Sagamihara Campus."),
-    )
-    native_language = models.CharField(
-        _("language of that name"),
-        max_length=10,
-        blank=True,
-        help_text=_("BCP 47 code such as ja, so screen readers pronounce it right."),
-    )
+    native_name = native_name_field(_("E.g. 相模原キャンパス for JAXA's Sagamihara Campus."))
+    native_language = native_language_field()
     address = models.CharField(
         _("address or locality"),
         max_length=300,
