@@ -1,6 +1,7 @@
 import fcntl
 import hashlib
 import io
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import translation
 
 from diary.models import Mission
@@ -53,10 +55,104 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+# --- The demo mission, loaded once for the tests of a module that share it --------------------
+#
+# Loading the demo takes most of a second, and several hundred tests start from it. A test
+# that runs in a transaction rolled back afterwards (pytest-django's default) shares one load
+# with the module's other such tests, as Django's TestCase.setUpTestData does: the demo is
+# loaded in a transaction around them and rolled back after the last, and each test still runs
+# in its own savepoint inside it, so what one test changes is gone before the next. Tests whose
+# rows must be committed (transaction=True, the live server) load it for themselves.
+
+
+def _is_transactional(item):
+    """pytest-django's own test: transaction=True or reset_sequences, or the live server."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
+        or marker.kwargs.get("reset_sequences", False)
+    ):
+        return True
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+def _shares_demo(item):
+    return "demo" in getattr(item, "fixturenames", ()) and not _is_transactional(item)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """
+    Within each module's run of tests (after pytest-django has put the transactional ones
+    last), the ones sharing the demo go after the others, so that they run one after another
+    and the others never see it. Every process of `make test` runs its tests in this order.
+    """
+    runs = itertools.groupby(items, key=lambda item: getattr(item, "module", None))
+    items[:] = [
+        item
+        for _, run in runs
+        for item in sorted(run, key=_shares_demo)  # stable: False before True
+    ]
+
+
+class SharedDemo:
+    """The demo loaded in a transaction that outlives single tests, until rolled back."""
+
+    current = None  # the module's, while its tests run: the hook below rolls it back early
+    next_test_shares = False  # set by the hook for the test about to be set up
+
+    def __init__(self, django_db_blocker):
+        self.blocker = django_db_blocker
+        self.transaction = None
+
+    def load(self):
+        with self.blocker.unblock():
+            self.transaction = transaction.atomic()
+            self.transaction.__enter__()
+            try:
+                call_command("load_demo", stdout=io.StringIO())
+            except BaseException:
+                self.roll_back()
+                raise
+
+    def roll_back(self):
+        if self.transaction is None:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.transaction.__exit__(None, None, None)
+        self.transaction = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture of the test (pytest-django's transaction or flush among them)."""
+    shares = _shares_demo(item)
+    SharedDemo.next_test_shares = shares
+    shared = SharedDemo.current
+    if shared is not None and shared.transaction is not None and not shares:
+        shared.roll_back()  # a test that must not see it, or must commit its own rows
+    elif shared is not None and shared.transaction is None and shares:
+        shared.load()
+
+
+@pytest.fixture(scope="module")
+def shared_demo(django_db_setup, django_db_blocker):
+    shared = SharedDemo(django_db_blocker)
+    if SharedDemo.next_test_shares:
+        shared.load()
+    SharedDemo.current = shared
+    yield shared
+    SharedDemo.current = None
+    shared.roll_back()
+
+
 @pytest.fixture
-def demo(db):
+def demo(shared_demo, db):
     """The LSA's economic mission to Japan, June 2024, as the README's run command loads it."""
-    call_command("load_demo", stdout=io.StringIO())
+    if shared_demo.transaction is None:
+        call_command("load_demo", stdout=io.StringIO())
+    # Read again for each test: the rows are shared, the object a test may change is not.
     return Mission.objects.get(slug="japan-2024")
 
 
