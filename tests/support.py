@@ -1,5 +1,8 @@
 """Shared test settings and helpers (tests never import other test modules)."""
 
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
 # The most queries a public page may make (tests/test_performance.py, tests/test_search.py).
 MAX_PUBLIC_PAGE_QUERIES = 10
 
@@ -66,3 +69,21 @@ def translate_where_missing(mission):
                     setattr(record, f"{field}_{language}", f"[{language}] {english}")
         record.save()
     return type(mission).objects.get(pk=mission.pk)
+
+
+# --- Migration tests (tests/test_places.py, tests/test_country_migration.py) ------------------
+
+
+def migrate(targets):
+    """Migrate the test database to `targets`; the apps of that state, to make old records."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def migrate_to_latest():
+    """What a migration test leaves, for the tests after it: every migration applied."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -11,23 +11,17 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from .support import migrate, migrate_to_latest
+
 BEFORE = [("diary", "0017_content_translations")]
 AFTER = [("diary", "0018_mission_host_country_iso")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture
 def migrations_undone():
     """Whatever a test leaves, the database ends migrated to the latest state again."""
     yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
 
 
 def old_mission(apps, slug, host_country, **fields):

@@ -10,7 +10,6 @@ import geojson
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 from lxml import etree
@@ -19,6 +18,7 @@ from diary import maps
 from diary.models import Organisation, Place, Visit
 
 from .factories import make_day, make_mission, make_place, make_visit
+from .support import migrate, migrate_to_latest
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -80,20 +80,11 @@ WITH_FREE_TEXT = [("diary", "0015_revisions")]
 PLACES_ONLY = [("diary", "0016_visit_place_only")]
 
 
-def migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
-
-
 @pytest.fixture
 def migrations_undone():
     """Whatever a test migrates to, the database ends at the latest migration again."""
     yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
 
 
 def old_visit(old_apps, mission, n, **fields):
