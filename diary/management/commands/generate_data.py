@@ -3,6 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from diary.models import Mission
 from diary.synthetic import Sizes, generate
@@ -13,6 +14,18 @@ def sized_mission(value):
     if not slug or not visits.isdigit():
         raise ValueError(value)
     return slug, int(visits)
+
+
+def refresh_planner_statistics():
+    """
+    PostgreSQL plans from table statistics that autovacuum refreshes only some time after a
+    bulk load: until then a page over tens of thousands of fresh rows may take seconds
+    instead of milliseconds (seen on the organisation directory, 6.9 s against 0.5 s). What
+    a DBA does after a bulk load, done here.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 class Command(BaseCommand):
@@ -69,6 +82,7 @@ class Command(BaseCommand):
             raise CommandError("; ".join(problems))
         started = time.perf_counter()
         counts = generate(sizes, options["seed"], options["prefix"], options["sized_mission"])
+        refresh_planner_statistics()
         elapsed = time.perf_counter() - started
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Generated {summary} in {elapsed:.1f} s."))
