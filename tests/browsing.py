@@ -25,6 +25,13 @@ def admin_url(model, action, *args):
     return reverse(f"admin:diary_{model._meta.model_name}_{action}", args=args)
 
 
+def html_of(client, url):
+    """The page at `url` as `client` reads it, which must be there (200)."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
 def public_pages():
     """Every page an anonymous visitor can reach from the published missions."""
     pages = [

@@ -77,7 +77,9 @@ def _is_transactional(item):
 
 
 def _shares_demo(item):
-    return "demo" in getattr(item, "fixturenames", ()) and not _is_transactional(item)
+    fixtures = getattr(item, "fixturenames", ())
+    # A class with rows of its own (class_rows) loads the demo per test, inside them.
+    return "demo" in fixtures and "class_rows" not in fixtures and not _is_transactional(item)
 
 
 @pytest.hookimpl(trylast=True)
@@ -154,6 +156,20 @@ def demo(shared_demo, db):
         call_command("load_demo", stdout=io.StringIO())
     # Read again for each test: the rows are shared, the object a test may change is not.
     return Mission.objects.get(slug="japan-2024")
+
+
+@pytest.fixture(scope="class")
+def class_rows(django_db_setup, django_db_blocker):
+    """
+    A transaction around a class of tests, rolled back after its last: the rows a class-scoped
+    fixture writes while depending on this are built once and shared by the class's tests, as
+    Django's TestCase.setUpTestData shares them; each test still runs in a savepoint inside,
+    so what a test writes is gone before the next. Tests of such a class must not change the
+    shared Python objects (read them again instead), and must not be transactional.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

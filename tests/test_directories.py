@@ -13,11 +13,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from diary import views
 from diary.models import Organisation, Person, Signatory
 
+from .browsing import html_of as page
 from .factories import (
     make_agreement,
     make_day,
@@ -29,20 +29,6 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    """reverse() writes the active language's prefix: a request of an earlier test to a
-    /fr/ page leaves French active in the thread."""
-    with translation.override("en"):
-        yield
-
-
-def page(client, url):
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
 
 
 def section(html, heading_id):

@@ -5,8 +5,8 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
+from .browsing import html_of as page
 from .factories import (
     make_agreement,
     make_day,
@@ -19,19 +19,6 @@ from .factories import (
 pytestmark = pytest.mark.django_db
 
 REGISTRY = reverse("diary:agreements")
-
-
-@pytest.fixture(autouse=True)
-def english_addresses():
-    """get_absolute_url() reverses in the active language, which a /ja/ request leaves set."""
-    with translation.override("en"):
-        yield
-
-
-def page(client, url):
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
 
 
 def card_titles(html, card_class):
@@ -52,8 +39,7 @@ def pagination(html):
     return html[start : html.index("</nav>", start) + len("</nav>")]
 
 
-@pytest.fixture
-def registry():
+def build_registry():
     """Two missions with 60 and 5 published agreements (65: two pages of 50), and a draft."""
     partner = make_organisation(name="Busy Partner", slug="busy-partner")
     older = make_mission(title="Older mission", slug="older", start_date=datetime.date(2023, 1, 9))
@@ -65,78 +51,113 @@ def registry():
     return {"newer": newer, "older": older, "partner": partner}
 
 
-def test_registry_shows_fifty_agreements_a_page_and_every_one_exactly_once(client, registry):
-    first = card_titles(page(client, REGISTRY), "agreement-card")
-    second = card_titles(page(client, REGISTRY + "?page=2"), "agreement-card")
-    assert len(first) == 50 and len(second) == 15
-    assert first == [f"Newer agreement {n:02}" for n in range(50)]
-    assert second == [f"Newer agreement {n:02}" for n in range(50, 60)] + [
-        f"Older agreement {n:02}" for n in range(5)
-    ]
+class TestTheRegistry:
+    """65 agreements, built once for the class (conftest's class_rows)."""
 
+    @pytest.fixture(scope="class")
+    @classmethod
+    def registry(cls, class_rows):
+        return build_registry()
 
-def test_registry_pages_link_to_each_other_with_rel_and_the_current_page_marked(client, registry):
-    nav = pagination(page(client, REGISTRY))
-    assert 'aria-label="Pages of the registry"' in nav
-    assert "Page 1 of 2" in nav
-    assert '<a class="pagination__step" href="/agreements/?page=2" rel="next">Next</a>' in nav
-    assert 'rel="prev"' not in nav
-    assert '<a href="/agreements/" aria-current="page">1</a>' in nav
+    def test_registry_shows_fifty_agreements_a_page_and_every_one_exactly_once(
+        self, client, registry
+    ):
+        first = card_titles(page(client, REGISTRY), "agreement-card")
+        second = card_titles(page(client, REGISTRY + "?page=2"), "agreement-card")
+        assert len(first) == 50 and len(second) == 15
+        assert first == [f"Newer agreement {n:02}" for n in range(50)]
+        assert second == [f"Newer agreement {n:02}" for n in range(50, 60)] + [
+            f"Older agreement {n:02}" for n in range(5)
+        ]
 
-    nav = pagination(page(client, REGISTRY + "?page=2"))
-    assert "Page 2 of 2" in nav
-    # Page 1 is the registry's own address, not a second one with ?page=1.
-    assert '<a class="pagination__step" href="/agreements/" rel="prev">Previous</a>' in nav
-    assert 'rel="next"' not in nav
-    assert '<a href="/agreements/?page=2" aria-current="page">2</a>' in nav
+    def test_registry_pages_link_to_each_other_with_rel_and_the_current_page_marked(
+        self, client, registry
+    ):
+        nav = pagination(page(client, REGISTRY))
+        assert 'aria-label="Pages of the registry"' in nav
+        assert "Page 1 of 2" in nav
+        assert '<a class="pagination__step" href="/agreements/?page=2" rel="next">Next</a>' in nav
+        assert 'rel="prev"' not in nav
+        assert '<a href="/agreements/" aria-current="page">1</a>' in nav
 
+        nav = pagination(page(client, REGISTRY + "?page=2"))
+        assert "Page 2 of 2" in nav
+        # Page 1 is the registry's own address, not a second one with ?page=1.
+        assert '<a class="pagination__step" href="/agreements/" rel="prev">Previous</a>' in nav
+        assert 'rel="next"' not in nav
+        assert '<a href="/agreements/?page=2" aria-current="page">2</a>' in nav
 
-def test_a_mission_split_between_two_registry_pages_says_so_on_both(client, registry):
-    first = page(client, REGISTRY)
-    newer = section(first, "mission-newer")
-    assert "(continued)" not in newer
-    assert (
-        '<a href="/agreements/?page=2">This mission’s agreements continue on the next page</a>'
-        in newer
-    )
+    def test_a_mission_split_between_two_registry_pages_says_so_on_both(self, client, registry):
+        first = page(client, REGISTRY)
+        newer = section(first, "mission-newer")
+        assert "(continued)" not in newer
+        assert (
+            '<a href="/agreements/?page=2">This mission’s agreements continue on the next page</a>'
+            in newer
+        )
 
-    second = page(client, REGISTRY + "?page=2")
-    assert '<a href="/missions/newer/">Newer mission</a> <span class="continued">(continued)' in (
-        second
-    )
-    older = section(second, "mission-older")
-    assert "(continued)" not in older and "continue on the next page" not in older
+        second = page(client, REGISTRY + "?page=2")
+        assert (
+            '<a href="/missions/newer/">Newer mission</a> <span class="continued">(continued)'
+            in (second)
+        )
+        older = section(second, "mission-older")
+        assert "(continued)" not in older and "continue on the next page" not in older
 
+    def test_later_pages_have_their_own_title_and_the_first_page_its_plain_one(
+        self, client, registry
+    ):
+        assert "<title>Registry of agreements · Mission Tracker</title>" in page(client, REGISTRY)
+        assert "<title>Registry of agreements, page 2 · Mission Tracker</title>" in page(
+            client, REGISTRY + "?page=2"
+        )
+        assert "<title>Registre des accords, page 2 · " in page(client, "/fr/agreements/?page=2")
 
-def test_later_pages_have_their_own_title_and_the_first_page_its_plain_one(client, registry):
-    assert "<title>Registry of agreements · Mission Tracker</title>" in page(client, REGISTRY)
-    assert "<title>Registry of agreements, page 2 · Mission Tracker</title>" in page(
-        client, REGISTRY + "?page=2"
-    )
-    assert "<title>Registre des accords, page 2 · " in page(client, "/fr/agreements/?page=2")
+    def test_page_one_keeps_its_canonical_address(self, client, registry):
+        for url in (REGISTRY, REGISTRY + "?page=1"):
+            assert '<link rel="canonical" href="http://testserver/agreements/">' in page(
+                client, url
+            )
 
+    def test_later_pages_are_their_own_canonical_address(self, client, registry):
+        html = page(client, REGISTRY + "?page=2&utm_source=newsletter")
+        assert '<link rel="canonical" href="http://testserver/agreements/?page=2">' in html
 
-def test_page_one_keeps_its_canonical_address(client, registry):
-    for url in (REGISTRY, REGISTRY + "?page=1"):
-        assert '<link rel="canonical" href="http://testserver/agreements/">' in page(client, url)
+    def test_pagination_speaks_the_language_of_its_address(self, client, registry):
+        nav = pagination(page(client, "/fr/agreements/?page=2"))
+        assert 'aria-label="Pages du registre"' in nav and "Page 2 sur 2" in nav
+        assert '<a class="pagination__step" href="/fr/agreements/" rel="prev">Précédente</a>' in nav
+        nav = pagination(page(client, "/ja/agreements/"))
+        assert "2ページ中1ページ目" in nav and ">次へ</a>" in nav
 
+    def test_staff_page_through_drafts_too(self, staff_client, registry, draft_world):
+        for n in range(50):
+            make_agreement(
+                draft_world["mission"], parties=[registry["partner"]], title=f"Secret {n}"
+            )
+        # 116 agreements; the draft mission, the newest, comes first.
+        html = page(staff_client, REGISTRY + "?page=3")
+        assert "Page 3 of 3" in html and "Older agreement 04" in html
+        assert "Secret" in page(staff_client, REGISTRY + "?page=2")
 
-def test_later_pages_are_their_own_canonical_address(client, registry):
-    html = page(client, REGISTRY + "?page=2&utm_source=newsletter")
-    assert '<link rel="canonical" href="http://testserver/agreements/?page=2">' in html
+    def test_each_page_is_cached_apart_and_refreshed_after_an_edit(
+        self, client, registry, django_assert_max_num_queries
+    ):
+        first, second = page(client, REGISTRY), page(client, REGISTRY + "?page=2")
+        with django_assert_max_num_queries(1):  # the content version: the page itself is cached
+            assert client.get(REGISTRY + "?page=2").content.decode() == second
+        assert first != second and "Older agreement 04" in second and "Older agreement" not in first
+        make_agreement(registry["older"], title="Older agreement 05")
+        assert "Older agreement 05" in page(client, REGISTRY + "?page=2")
+        # The first page lists the same agreements (its filters' counts moved on with the edit).
+        assert card_titles(page(client, REGISTRY), "agreement-card") == card_titles(
+            first, "agreement-card"
+        )
 
 
 def test_a_short_list_has_no_pagination(client, demo):
     for url in (REGISTRY, "/organisations/jaxa/", "/people/hiroshi-yamakawa/"):
         assert 'class="pagination"' not in page(client, url), url
-
-
-def test_pagination_speaks_the_language_of_its_address(client, registry):
-    nav = pagination(page(client, "/fr/agreements/?page=2"))
-    assert 'aria-label="Pages du registre"' in nav and "Page 2 sur 2" in nav
-    assert '<a class="pagination__step" href="/fr/agreements/" rel="prev">Précédente</a>' in nav
-    nav = pagination(page(client, "/ja/agreements/"))
-    assert "2ページ中1ページ目" in nav and ">次へ</a>" in nav
 
 
 def mission_of_30_visits(slug, visit_title, **links):
@@ -148,12 +169,16 @@ def mission_of_30_visits(slug, visit_title, **links):
     return mission
 
 
-@pytest.fixture
-def busy_person():
+def build_busy_person():
     """A person met on 30 visits: two pages."""
     person = make_person(name="Busy Person", slug="busy-person")
     mission_of_30_visits("meetings", "Meeting", people=[person])
     return person
+
+
+@pytest.fixture
+def busy_person():
+    return build_busy_person()
 
 
 def test_person_page_shows_twenty_five_visits_a_page(client, busy_person):
@@ -168,14 +193,18 @@ def test_person_page_shows_twenty_five_visits_a_page(client, busy_person):
     assert "<title>Busy Person, page 2 · Mission Tracker</title>" in page(client, url + "?page=2")
 
 
-@pytest.fixture
-def busy_organisation():
+def build_busy_organisation():
     """An organisation on 30 visits and party to 24 agreements: two pages of each."""
     organisation = make_organisation(name="Busy Agency", slug="busy-agency")
     mission = mission_of_30_visits("touring", "Tour", organisations=[organisation])
     for n in range(24):
         make_agreement(mission, parties=[organisation], title=f"Accord {n:02}")
     return organisation
+
+
+@pytest.fixture
+def busy_organisation():
+    return build_busy_organisation()
 
 
 def test_organisation_pages_its_visits_and_its_agreements_separately(client, busy_organisation):
@@ -198,68 +227,78 @@ def test_organisation_pages_its_visits_and_its_agreements_separately(client, bus
     assert f'href="{url}?page=2#agreements-heading" rel="prev"' in pagination(agreements)
 
 
-@pytest.mark.parametrize(
-    "query",
-    ["page=abc", "page=0", "page=-1", "page=3", "page=02", "page=1.0", "page=", "page=99999999999"],
-)
-def test_a_page_that_does_not_exist_is_404(client, registry, busy_person, busy_organisation, query):
-    for url in (
-        REGISTRY,
-        busy_person.get_absolute_url(),
-        busy_organisation.get_absolute_url(),
-    ):
-        assert client.get(f"{url}?{query}").status_code == 404, f"{url}?{query}"
-    agreements_query = query.replace("page=", "agreements_page=")
-    response = client.get(f"{busy_organisation.get_absolute_url()}?{agreements_query}")
-    assert response.status_code == 404
+class TestEveryPaginatedList:
+    """The registry, a busy person and a busy organisation, built once for the class."""
 
+    @pytest.fixture(scope="class")
+    @classmethod
+    def lists(cls, class_rows):
+        return build_registry(), build_busy_person(), build_busy_organisation()
 
-def test_drafts_appear_on_no_page_of_any_paginated_list(
-    client, registry, busy_person, busy_organisation, draft_world
-):
-    # The draft world's own organisation and person, now also on 30 published visits, and
-    # 20 more of the draft mission's; 50 more draft agreements with a published party.
-    hidden = {"organisations": [draft_world["organisation"]], "people": [draft_world["person"]]}
-    mission_of_30_visits("public", "Public visit", **hidden)
-    for n in range(20):
-        make_visit(draft_world["mission"], day=draft_world["day"], title=f"Secret {n}", **hidden)
-    for n in range(50):
-        make_agreement(draft_world["mission"], parties=[registry["partner"]], title=f"Secret {n}")
-    pages = [f"{REGISTRY}?page={n}" for n in (1, 2)]
-    for owner in (draft_world["organisation"], draft_world["person"], busy_person):
-        pages += [owner.get_absolute_url(), owner.get_absolute_url() + "?page=2"]
-    pages += [
-        registry["partner"].get_absolute_url() + f"?agreements_page={n}" for n in (1, 2, 3, 4)
-    ]
-    for url in pages:
-        html = page(client, url)
-        assert "Secret" not in html, url
-    # The counts leave the drafts out too: 89 published agreements make two pages (140 would
-    # make three), 30 published visits two pages (51 would make three).
-    assert client.get(f"{REGISTRY}?page=3").status_code == 404
-    for owner in (draft_world["organisation"], draft_world["person"]):
-        assert client.get(owner.get_absolute_url() + "?page=3").status_code == 404
+    @pytest.fixture
+    def registry(self, lists):
+        return lists[0]
 
+    @pytest.fixture
+    def busy_person(self, lists):
+        return lists[1]
 
-def test_staff_page_through_drafts_too(staff_client, registry, draft_world):
-    for n in range(50):
-        make_agreement(draft_world["mission"], parties=[registry["partner"]], title=f"Secret {n}")
-    # 116 agreements; the draft mission, the newest, comes first.
-    html = page(staff_client, REGISTRY + "?page=3")
-    assert "Page 3 of 3" in html and "Older agreement 04" in html
-    assert "Secret" in page(staff_client, REGISTRY + "?page=2")
+    @pytest.fixture
+    def busy_organisation(self, lists):
+        return lists[2]
 
-
-def test_each_page_is_cached_apart_and_refreshed_after_an_edit(
-    client, registry, django_assert_max_num_queries
-):
-    first, second = page(client, REGISTRY), page(client, REGISTRY + "?page=2")
-    with django_assert_max_num_queries(1):  # the content version: the page itself is cached
-        assert client.get(REGISTRY + "?page=2").content.decode() == second
-    assert first != second and "Older agreement 04" in second and "Older agreement" not in first
-    make_agreement(registry["older"], title="Older agreement 05")
-    assert "Older agreement 05" in page(client, REGISTRY + "?page=2")
-    # The first page lists the same agreements (its filters' counts moved on with the edit).
-    assert card_titles(page(client, REGISTRY), "agreement-card") == card_titles(
-        first, "agreement-card"
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "page=abc",
+            "page=0",
+            "page=-1",
+            "page=3",
+            "page=02",
+            "page=1.0",
+            "page=",
+            "page=99999999999",
+        ],
     )
+    def test_a_page_that_does_not_exist_is_404(
+        self, client, registry, busy_person, busy_organisation, query
+    ):
+        for url in (
+            REGISTRY,
+            busy_person.get_absolute_url(),
+            busy_organisation.get_absolute_url(),
+        ):
+            assert client.get(f"{url}?{query}").status_code == 404, f"{url}?{query}"
+        agreements_query = query.replace("page=", "agreements_page=")
+        response = client.get(f"{busy_organisation.get_absolute_url()}?{agreements_query}")
+        assert response.status_code == 404
+
+    def test_drafts_appear_on_no_page_of_any_paginated_list(
+        self, client, registry, busy_person, busy_organisation, draft_world
+    ):
+        # The draft world's own organisation and person, now also on 30 published visits, and
+        # 20 more of the draft mission's; 50 more draft agreements with a published party.
+        hidden = {"organisations": [draft_world["organisation"]], "people": [draft_world["person"]]}
+        mission_of_30_visits("public", "Public visit", **hidden)
+        for n in range(20):
+            make_visit(
+                draft_world["mission"], day=draft_world["day"], title=f"Secret {n}", **hidden
+            )
+        for n in range(50):
+            make_agreement(
+                draft_world["mission"], parties=[registry["partner"]], title=f"Secret {n}"
+            )
+        pages = [f"{REGISTRY}?page={n}" for n in (1, 2)]
+        for owner in (draft_world["organisation"], draft_world["person"], busy_person):
+            pages += [owner.get_absolute_url(), owner.get_absolute_url() + "?page=2"]
+        pages += [
+            registry["partner"].get_absolute_url() + f"?agreements_page={n}" for n in (1, 2, 3, 4)
+        ]
+        for url in pages:
+            html = page(client, url)
+            assert "Secret" not in html, url
+        # The counts leave the drafts out too: 89 published agreements make two pages (140 would
+        # make three), 30 published visits two pages (51 would make three).
+        assert client.get(f"{REGISTRY}?page=3").status_code == 404
+        for owner in (draft_world["organisation"], draft_world["person"]):
+            assert client.get(owner.get_absolute_url() + "?page=3").status_code == 404
