@@ -33,16 +33,25 @@ class CooperationAreaQuerySet(DiaryQuerySet):
 class CooperationArea(DiaryModel):
     """A field an agreement covers: supercomputing, space exploration, …"""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    # Unique in each language (Meta.constraints): its own column holds whichever language
+    # was active at the last save (diary/translation.py), so a rule on it would compare
+    # French with English.
+    name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
 
     objects = CooperationAreaQuerySet.as_manager()
     history = TranslatedHistoricalRecords()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name_en"]  # not "name": see Mission's ordering (diary/models/mission.py)
         verbose_name = _("area of cooperation")
         verbose_name_plural = _("areas of cooperation")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[f"name_{language}"], name=f"cooperationarea_name_{language}_unique"
+            )
+            for language in LANGUAGE_COLUMNS
+        ]
 
     def __str__(self):
         return self.name
@@ -226,7 +235,8 @@ class Agreement(DiaryModel):
     )
 
     class Meta:
-        ordering = ["mission", models.F("signed_on").asc(nulls_last=True), "title"]
+        # "title_en", not "title": see Mission's ordering (diary/models/mission.py).
+        ordering = ["mission", models.F("signed_on").asc(nulls_last=True), "title_en"]
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
         constraints = [

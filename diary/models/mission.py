@@ -423,7 +423,7 @@ class Visit(RemembersStoredValues, DiaryModel):
 
     def _check_agreements_stay_with_visit(self, errors):
         """The agreements signed during this visit keep its mission and its day."""
-        signed = self.agreements.order_by("title")
+        signed = self.agreements.order_by("title_en")  # in English: see Meta.ordering
         elsewhere = [a.title for a in signed.exclude(mission_id=self.mission_id)]
         if elsewhere:
             errors.setdefault(

@@ -74,7 +74,7 @@ class Source(DiaryModel):
     history = TranslatedHistoricalRecords()
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["title_en"]  # not "title": see Mission's ordering (diary/models/mission.py)
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         constraints = [
