@@ -45,6 +45,7 @@ from .models import (
     Source,
     Visit,
 )
+from .models.search_vector import translated
 
 RECORD_STATE = "record_state"
 RECORD_STATE_SALT = "diary.admin.record_state"
@@ -462,7 +463,7 @@ class DiaryAdmin(SimpleHistoryAdmin):
             return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-VISIT_ORDER = (F("starts_at").asc(nulls_last=True), "position", "title", "pk")
+VISIT_ORDER = (F("starts_at").asc(nulls_last=True), "position", "title_en", "pk")
 
 
 def visit_rows(visits):
@@ -528,7 +529,9 @@ class MissionAdmin(TranslatedContentAdmin, DiaryAdmin):
     list_display = ["title", "host_country", "start_date", "end_date", "status", "day_count"]
     # The countries of the missions there are, not all 250 of the field's choices.
     list_filter = ["status", ("host_country", CountryFilter), MissingTranslationFilter]
-    search_fields = ["title", "summary", "host_country"]
+    # Translated text in every language: modeltranslation reads "title" as the admin's own
+    # language's column alone (diary/translation.py).
+    search_fields = [*translated("title"), *translated("summary"), "host_country"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["lead_organisation", "delegation", "sources"]
     date_hierarchy = "start_date"
@@ -547,7 +550,7 @@ class MissionAdmin(TranslatedContentAdmin, DiaryAdmin):
     actions = ["export_fixture"]
     # Explicit, with the id last: the day count's GROUP BY drops Meta.ordering, and lists and
     # the autocomplete page through the missions.
-    ordering = ["-start_date", "title", "pk"]
+    ordering = ["-start_date", "title_en", "pk"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(day_total=Count("days"))
@@ -632,7 +635,7 @@ class DayAdmin(TranslatedContentAdmin, DiaryAdmin):
     list_display = ["date", "title", "mission"]
     list_filter = ["mission", MissingTranslationFilter]
     list_select_related = ["mission"]
-    search_fields = ["title", "summary", "mission__title"]
+    search_fields = [*translated("title"), *translated("summary"), *translated("mission__title")]
     autocomplete_fields = ["mission", "sources"]
     date_hierarchy = "date"
     fieldsets = [
@@ -729,7 +732,13 @@ class VisitAdmin(TranslatedContentAdmin, DiaryAdmin):
                     }
         return form
 
-    search_fields = ["title", "summary", "body", "place__name", "place__city"]
+    search_fields = [
+        *translated("title"),
+        *translated("summary"),
+        *translated("body"),
+        "place__name",
+        "place__city",
+    ]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["mission", "day", "place", "organisations", "people", "sources"]
     fieldsets = [
@@ -840,7 +849,12 @@ class AgreementAdmin(TranslatedContentAdmin, DiaryAdmin):
     list_filter = ["kind", "level", "stated_status", "mission", MissingTranslationFilter]
     list_select_related = ["mission", "kind"]
     inlines = [SignatoryInline, AgreementTextInline]
-    search_fields = ["title", "summary", "parties__name", "parties__short_name"]
+    search_fields = [
+        *translated("title"),
+        *translated("summary"),
+        "parties__name",
+        "parties__short_name",
+    ]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = [
         "mission",
@@ -893,7 +907,7 @@ class AgreementAdmin(TranslatedContentAdmin, DiaryAdmin):
 @admin.register(CooperationArea)
 class CooperationAreaAdmin(TranslatedContentAdmin, DiaryAdmin):
     list_display = ["name"]
-    search_fields = ["name"]
+    search_fields = [*translated("name")]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -901,7 +915,7 @@ class CooperationAreaAdmin(TranslatedContentAdmin, DiaryAdmin):
 class SourceAdmin(TranslatedContentAdmin, DiaryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ["title", "publisher", "published_on", "url"]
-    search_fields = ["title", "publisher", "url"]
+    search_fields = [*translated("title"), "publisher", "url"]
     date_hierarchy = "published_on"
     fieldsets = [
         (None, {"fields": ["title", "title_is_descriptive", "publisher", "language"]}),

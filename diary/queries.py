@@ -78,7 +78,9 @@ def with_card_details(visits, agreements, user):
 
 def count_of(queryset):
     """A subquery counting `queryset` (filtered on OuterRef), to annotate its owner with."""
-    rows = queryset.order_by().values(n=Func(F("pk"), function="COUNT"))
+    # Annotated, then values("n"): modeltranslation's values() given only an expression
+    # selects every field beside it, which a subquery cannot return.
+    rows = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
     return Subquery(rows, output_field=IntegerField())
 
 
@@ -430,7 +432,7 @@ def person_signatures(user, person):
         .filter(person=person, agreement__in=agreements)
         .select_related("agreement__mission", "agreement__kind")
         .order_by(
-            F("agreement__signed_on").asc(nulls_last=True), "agreement__title", "agreement__pk"
+            F("agreement__signed_on").asc(nulls_last=True), "agreement__title_en", "agreement__pk"
         )
     )
 

@@ -17,6 +17,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .translated import fallback_language, is_translated, other_languages, translate_field
+
 # The diary's models in the order staff work through them; unknown ones follow by name.
 DIARY_ORDER = [
     "mission",
@@ -89,7 +91,7 @@ def start_page(site, request):
     user = request.user
     context = {"today": timezone.localdate()}
     if user.has_perm("diary.view_mission"):
-        missions = Mission.objects.order_by("start_date", "title", "pk")
+        missions = Mission.objects.order_by("start_date", "title_en", "pk")
         today = context["today"]
         context["current_missions"] = list(missions.filter(end_date__gte=today)[:START_PAGE_ROWS])
         context["draft_missions"] = list(
@@ -123,11 +125,7 @@ def latest_changes(site, request, limit=LATEST_CHANGES):
                 "history_type",
                 "history_user__username",
                 model._meta.pk.attname,
-                *[
-                    field.attname
-                    for field in model._meta.concrete_fields
-                    if field.name in ("title", "name", "date")
-                ],
+                *label_columns(model.history.model),
             )[:limit]
         )
         streams.append([(row, model) for row in rows])
@@ -156,9 +154,32 @@ def latest_changes(site, request, limit=LATEST_CHANGES):
     return changes
 
 
+LABELS = ("title", "name")
+
+
+def label_columns(history_model):
+    """The columns label_of() reads: each language's of a translated title or name."""
+    columns = {field.name: field.attname for field in history_model._meta.concrete_fields}
+    names = []
+    for name in (*LABELS, "date"):
+        languages = [f"{name}_{code}" for code in (fallback_language(), *other_languages())]
+        if all(language in columns for language in languages):
+            names += [columns[language] for language in languages]
+        elif name in columns:
+            names.append(columns[name])
+    return names
+
+
 def label_of(row):
-    for name in ("title", "name"):
-        value = getattr(row, name, None)
+    """
+    A history row's title or name as the staff member reads it, English (marked) where
+    their language has none: a translated field's own column holds whichever language
+    was active at the save (diary/translation.py). Else its date, else its id.
+    """
+    for name in LABELS:
+        # A translated field's own column is not even read (label_columns).
+        translated = is_translated(row, name)
+        value = translate_field(row, name) if translated else getattr(row, name, None)
         if value:
             return value
     return str(getattr(row, "date", "") or row.pk)

@@ -63,14 +63,17 @@ def translate_field(record, field, language=None):
     """
     `record.field` in `language` (the active one by default) as a Translated: its `lang` is
     set when the text is the English stand-in for a missing translation. A field that is not
-    translated is given as stored.
+    translated is given as stored. Only language columns are read, so a historical record
+    (whose `title` is a plain copy of the field's own column) reads the same.
     """
     language = (language or get_language() or fallback_language()).split("-")[0]
     default = fallback_language()
     if record is None:
         return Translated("")
-    if language == default or not is_translated(record, field):
+    if not is_translated(record, field):
         return Translated(getattr(record, field) or "")
+    if language == default:
+        return Translated(english(record, field))
     own = getattr(record, f"{field}_{language}", None)
     if own:
         return Translated(own)

@@ -8,6 +8,17 @@ when nobody has translated it, which is how a page tells a fallback from a trans
 English is the language every record must have (required_languages): where the original
 field is required, its _en column is; the others never are.
 
+Queries name language columns. The field's own column (`title`) holds whatever language was
+active when the record was saved (modeltranslation: "undetermined – do not rely on it"), and
+modeltranslation rewrites the name `title` in a filter, order_by(), values() or update() to
+the active language's column alone, with no fallback to English. So no query reads the own
+name: one that means English names `title_en` (the models' Meta.ordering does, so a French
+page lists records in the same order as an English one), one that means the reader's
+language orders by diary.translated.reading_order() (their column, else English), and
+search reads every language's column (diary/search.py). Attributes (`mission.title`) and
+forms may use the own name: the descriptor reads and writes the active language's column,
+in English within in_fixture_language().
+
 Why modeltranslation and not django-parler: one column per language keeps a record in one
 row, so the admin, ordering, the stored search vectors (diary/models/search_vector.py), the
 fixtures and every query the pages count stay as they are, with no join per translated
@@ -21,9 +32,7 @@ each language.
 """
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils import translation
-from modeltranslation.manager import MultilingualQuerySet
 from modeltranslation.translator import TranslationOptions, register, translator
 
 from .models import Agreement, CooperationArea, Day, Mission, Source, Visit
@@ -69,48 +78,6 @@ class SourceOptions(ContentOptions):
 
 # The translated models' audit histories record every language column (see the docstring).
 build_translated_histories()
-
-
-# Queries read the columns they name. modeltranslation would rewrite every lookup, ordering
-# and values() on `title` to the active language's column, with no fallback: a French page
-# would then filter, sort and count on French text that most records lack. Instead `title`
-# in a query is the field's own column, which always holds the English text (below), and
-# code that wants a language names its column (title_fr) or reads the attribute, which
-# falls back to English.
-def _queries_unrewritten(queryset):
-    queryset._rewrite = False
-    queryset._populate = None
-
-
-def _update_keeping_english(queryset, **kwargs):
-    """QuerySet.update(title=…) writes the English column too, as a save does (below)."""
-    options = translator.get_options_for_model(queryset.model)
-    for name in options.all_fields:
-        if name in kwargs:
-            kwargs.setdefault(f"{name}_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}", kwargs[name])
-    return QuerySet.update(queryset, **kwargs)
-
-
-MultilingualQuerySet._post_init = _queries_unrewritten
-MultilingualQuerySet.update = _update_keeping_english
-
-
-def _english_on_save(field):
-    """The field's own column stores its English text, whatever language is active."""
-    english = f"{field.attname}_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}"
-
-    def pre_save(instance, add):
-        value = getattr(instance, english)
-        return getattr(instance, field.attname) if value in (None, "") else value
-
-    return pre_save
-
-
-# A translated field's own column stores the English text (see _english_on_save).
-for _model in translator.get_registered_models():
-    for _name in translator.get_options_for_model(_model).all_fields:
-        _field = _model._meta.get_field(_name)
-        _field.pre_save = _english_on_save(_field)
 
 
 def is_language_copy(field):

@@ -311,11 +311,11 @@ class MeetingsCsvExporter(CsvExporter):
             .select_related("mission", "day", "place")
             .order_by(
                 "mission__start_date",
-                "mission__title",
+                "mission__title_en",  # English titles, whatever language is active
                 "mission_id",
                 F("day__date").asc(nulls_last=True),
                 "position",
-                "title",
+                "title_en",
                 "uuid",
             )
         )

@@ -61,7 +61,7 @@ from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 from ..models import ContentVersion, Mission, Organisation
 from ..models.directory import MAX_ORGANISATION_DEPTH
 from ..signals import content_bumps_suspended
-from ..translation import in_fixture_language
+from ..translation import in_fixture_language, is_language_copy
 from . import fixture_revisions
 from .fixture_checks import FixtureImportError, parse_fixture, references
 from .fixture_export import EXPORT_ORDER, batched
@@ -702,10 +702,12 @@ class _Importer:
                 self._create_parents_first(created)
             else:
                 model.objects.bulk_create(created, batch_size=CHUNK)
+            # A translated field's own column is left out: its language columns carry the
+            # change, and modeltranslation would read the name as the active language's.
             fields = sorted(
-                model._meta.get_field(attname).name
-                for attname in fields
-                if attname != model._meta.pk.attname
+                field.name
+                for field in map(model._meta.get_field, fields)
+                if field.attname != model._meta.pk.attname and not is_language_copy(field)
             )
             if fields:
                 model.objects.bulk_update(

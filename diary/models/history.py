@@ -31,7 +31,8 @@ class TranslatedHistoricalRecords(HistoricalRecords):
         A language column is copied as the plain field it translates (a CharField for
         title_fr). simple-history makes a copied unique field non-unique, since a record's
         history repeats its values, but a language column describes itself from the field it
-        translates, unique included (CooperationArea.name), so it is rebuilt here.
+        translates, unique included, so it is rebuilt here. (No translated field is unique
+        today: CooperationArea's names are, by constraints on their language columns.)
         """
         fields = super().copy_fields(model)
         for name, field in fields.items():
