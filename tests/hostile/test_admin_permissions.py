@@ -8,6 +8,7 @@ without anyone remembering to add it here. A path parameter the walker does not 
 fill fails the test, naming it.
 """
 
+import io
 import json
 import os
 import re
@@ -16,9 +17,12 @@ from html.parser import HTMLParser
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
 from django.urls import URLResolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 from simple_history.models import HistoricalChanges
@@ -26,6 +30,7 @@ from simple_history.models import HistoricalChanges
 from diary.models import Mission, Visit
 from diary.roles import VIEWER
 
+from .. import factories
 from ..diary_state import export_bytes
 
 pytestmark = pytest.mark.django_db
@@ -403,68 +408,76 @@ SINGLE_PERMISSIONS = [
 ]
 
 
-@pytest.fixture
-def world(demo, draft_world, client, django_user_model, tmp_path):
-    root = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
-    client.force_login(root)
-    targets = Targets(client)
-    client.logout()
-    return targets, fixture_upload(tmp_path)
+class TestStaffWithTooLittlePermission:
+    """The demo, a draft world and what to aim at, built once for the class (class_rows):
+    each walk is rolled back before the next."""
 
+    @pytest.fixture(scope="class")
+    @classmethod
+    def world(cls, class_rows, tmp_path_factory):
+        call_command("load_demo", stdout=io.StringIO())
+        factories.make_draft_world()
+        client = Client()
+        client.force_login(
+            get_user_model().objects.create_superuser("root", "root@example.org", "pw")
+        )
+        return Targets(client), fixture_upload(tmp_path_factory.mktemp("walk"))
 
-@pytest.mark.parametrize("role", ["Viewer", *SINGLE_PERMISSIONS])
-def test_no_admin_post_changes_what_the_user_may_not_change(world, client, django_user_model, role):
-    targets, fixture = world
-    user = dict(acting_users(django_user_model))[role]
-    walker = Walker(client, user)
-    routes = list(admin_routes())
-    assert len(routes) > 80  # every model admin's views, not just the site's
-    for route in routes:
-        pieces, _entry, model = route
-        by_url = {}
-        for url, data in requests_for(route, model, targets, fixture):
-            route_text = "admin/" + "".join(map(str, pieces))
-            assert resolve(url).route.replace("^", "") == route_text.replace("^", ""), url
-            by_url.setdefault(url, []).append(data)
-        for url, posts in by_url.items():
-            # The Viewer also GETs every address (no 500 anywhere); the others only POST.
-            walker.visit(url, posts, get=role == "Viewer")
-    walker.finish()
-    assert walker.problems == [], "\n".join(walker.problems)
+    @pytest.mark.parametrize("role", ["Viewer", *SINGLE_PERMISSIONS])
+    def test_no_admin_post_changes_what_the_user_may_not_change(
+        self, world, client, django_user_model, role
+    ):
+        targets, fixture = world
+        user = dict(acting_users(django_user_model))[role]
+        walker = Walker(client, user)
+        routes = list(admin_routes())
+        assert len(routes) > 80  # every model admin's views, not just the site's
+        for route in routes:
+            pieces, _entry, model = route
+            by_url = {}
+            for url, data in requests_for(route, model, targets, fixture):
+                route_text = "admin/" + "".join(map(str, pieces))
+                assert resolve(url).route.replace("^", "") == route_text.replace("^", ""), url
+                by_url.setdefault(url, []).append(data)
+            for url, posts in by_url.items():
+                # The Viewer also GETs every address (no 500 anywhere); the others only POST.
+                walker.visit(url, posts, get=role == "Viewer")
+        walker.finish()
+        assert walker.problems == [], "\n".join(walker.problems)
 
+    def test_viewer_cannot_revert_a_visit_through_its_history_form(
+        self, world, client, django_user_model
+    ):
+        targets, _ = world
+        viewer = dict(acting_users(django_user_model))["Viewer"]
+        visit = targets.objects[Visit]
+        version = visit.history.order_by("history_id").first()
+        url = reverse("admin:diary_visit_simple_history", args=[visit.pk, version.history_id])
+        client.force_login(viewer)
+        page = client.get(url)
+        assert page.status_code == 200
+        assert 'value="Revert"' not in page.content.decode()
+        before = database_state()
+        response = client.post(url, targets.form_data[Visit])
+        assert response.status_code == 403
+        assert database_state() == before
 
-def test_viewer_cannot_revert_a_visit_through_its_history_form(world, client, django_user_model):
-    targets, _ = world
-    viewer = dict(acting_users(django_user_model))["Viewer"]
-    visit = targets.objects[Visit]
-    version = visit.history.order_by("history_id").first()
-    url = reverse("admin:diary_visit_simple_history", args=[visit.pk, version.history_id])
-    client.force_login(viewer)
-    page = client.get(url)
-    assert page.status_code == 200
-    assert 'value="Revert"' not in page.content.decode()
-    before = database_state()
-    response = client.post(url, targets.form_data[Visit])
-    assert response.status_code == 403
-    assert database_state() == before
-
-
-def test_viewer_cannot_publish_a_draft_mission_through_its_history_form(
-    world, client, django_user_model
-):
-    targets, _ = world
-    viewer = dict(acting_users(django_user_model))["Viewer"]
-    mission = targets.objects[Mission]
-    assert mission.status == Mission.Status.DRAFT
-    url = reverse(
-        "admin:diary_mission_simple_history", args=[mission.pk, targets.versions[Mission]]
-    )
-    client.force_login(viewer)
-    response = client.post(url, targets.form_data[Mission])
-    assert response.status_code == 403
-    mission.refresh_from_db()
-    assert mission.status == Mission.Status.DRAFT
-    assert not mission.history.filter(history_user=viewer).exists()
+    def test_viewer_cannot_publish_a_draft_mission_through_its_history_form(
+        self, world, client, django_user_model
+    ):
+        targets, _ = world
+        viewer = dict(acting_users(django_user_model))["Viewer"]
+        mission = targets.objects[Mission]
+        assert mission.status == Mission.Status.DRAFT
+        url = reverse(
+            "admin:diary_mission_simple_history", args=[mission.pk, targets.versions[Mission]]
+        )
+        client.force_login(viewer)
+        response = client.post(url, targets.form_data[Mission])
+        assert response.status_code == 403
+        mission.refresh_from_db()
+        assert mission.status == Mission.Status.DRAFT
+        assert not mission.history.filter(history_user=viewer).exists()
 
 
 @pytest.mark.parametrize(
