@@ -5,12 +5,15 @@ server's static files under their plain names.
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import override_settings
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
+
+from .conftest import phase_report_key
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying hosts this closed network
@@ -74,18 +77,63 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 @contextlib.contextmanager
-def module_page(**context_options):
-    """
-    One page for a whole test module: the live server's static files under their plain
-    names, a headless Chromium, a new context with `context_options` (viewport=PHONE,
-    locale=…), 15-second timeouts, and `page.requests`, every URL the page has asked for (to
-    check that none leaves the site).
-    """
+def module_browser():
+    """Chromium for a whole module, with the live server's static files under plain names."""
     with unhashed_static_urls(), chromium() as browser:
-        context = browser.new_context(**context_options)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.requests = []
-        page.on("request", lambda request: page.requests.append(request.url))
+        yield browser
+
+
+@contextlib.contextmanager
+def new_page(browser, timeout=15_000, **context_options):
+    """
+    A page in a new context of `browser` with `context_options` (viewport=PHONE, locale=…),
+    generous timeouts (the suite shares two cores with the database and the live server),
+    and `page.requests`, every URL the page has asked for (to check that none leaves the site).
+    """
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.set_default_timeout(timeout)
+    expect.set_options(timeout=timeout)
+    page.requests = []
+    page.on("request", lambda request: page.requests.append(request.url))
+    yield page
+    context.close()
+
+
+@contextlib.contextmanager
+def module_page(**context_options):
+    """One page (new_page()) for a whole test module, in its own Chromium."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with module_browser() as browser, new_page(browser, **context_options) as page:
         yield page
-        context.close()
+
+
+def page_fixture(**context_options):
+    """A module-scoped `page` fixture: module_page(**context_options)."""
+
+    @pytest.fixture(scope="module")
+    def page():
+        with module_page(**context_options) as page:
+            yield page
+
+    return page
+
+
+@contextlib.contextmanager
+def screenshots_if_failed(page, request, views=None):
+    """
+    Around a test: if it failed, full-page screenshots of `page` in test-artifacts/, one a view
+    of `views` ({label: viewport to set, or None for the page as it is}), each named
+    `<test>-<label>.png`; by default one, `<test>.png`, as the page is.
+    """
+    yield page
+    report = request.node.stash.get(phase_report_key, {}).get("call")
+    if report is None or not report.failed or not page.url.startswith("http"):
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    for label, viewport in (views or {"": None}).items():
+        if viewport is not None:
+            page.set_viewport_size(viewport)
+        path = ARTIFACTS / (f"{name}-{label}.png" if label else f"{name}.png")
+        page.screenshot(path=path, full_page=True)

@@ -16,14 +16,12 @@ from diary.models import Source
 
 # The live server runs in another thread and only sees committed rows: transactional_db.
 from . import browser_support
-from .conftest import phase_report_key
 from .factories import make_agreement
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 375, "height": 800}
 DESKTOP = {"width": 1280, "height": 900}
-ARTIFACTS = browser_support.ARTIFACTS
 
 # Every kind of public page of the demo mission, and a page that does not exist.
 PUBLIC_PAGES = [
@@ -47,32 +45,15 @@ PUBLIC_PAGES = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def unhashed_static_urls():
-    with browser_support.unhashed_static_urls():
-        yield
-
-
 @pytest.fixture(scope="module")
-def browser():
-    with browser_support.chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def shared_page(browser):
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
-    page = context.new_page()
-    # Generous waits: the suite shares two cores with the database and the live server.
-    page.set_default_timeout(15_000)
-    expect.set_options(timeout=15_000)
-    page.console_errors = []
-    page.on(
-        "console",
-        lambda message: message.type == "error" and page.console_errors.append(message.text),
-    )
-    yield page
-    context.close()
+def shared_page():
+    with browser_support.module_page(viewport=DESKTOP, locale="en-GB") as page:
+        page.console_errors = []
+        page.on(
+            "console",
+            lambda message: message.type == "error" and page.console_errors.append(message.text),
+        )
+        yield page
 
 
 @pytest.fixture
@@ -81,14 +62,9 @@ def page(shared_page, request):
     shared_page.set_viewport_size(DESKTOP)
     shared_page.emulate_media(media="screen")
     shared_page.console_errors.clear()
-    yield shared_page
-    report = request.node.stash.get(phase_report_key, {}).get("call")
-    if report is not None and report.failed and shared_page.url.startswith("http"):
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
-        for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
-            shared_page.set_viewport_size(size)
-            shared_page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
+    views = {"phone": PHONE, "desktop": DESKTOP}
+    with browser_support.screenshots_if_failed(shared_page, request, views):
+        yield shared_page
 
 
 @pytest.fixture

@@ -22,10 +22,7 @@ DIRECTORIES = ["/organisations/", "/people/", "/ja/organisations/"]
 TAP_TARGET = 44
 
 
-@pytest.fixture(scope="module")
-def page():
-    with browser_support.module_page(viewport=PHONE, locale="en-GB", has_touch=True) as page:
-        yield page
+page = browser_support.page_fixture(viewport=PHONE, locale="en-GB", has_touch=True)
 
 
 def fits_the_screen(page):
@@ -35,7 +32,6 @@ def fits_the_screen(page):
 def test_a_reader_on_a_phone_jumps_to_a_letter_and_reaches_the_organisation(
     page, live_server, demo
 ):
-    ARTIFACTS.mkdir(exist_ok=True)
     page.requests.clear()
     page.set_viewport_size(PHONE)
     page.goto(live_server.url + "/organisations/")

@@ -19,14 +19,10 @@ ARTIFACTS = browser_support.ARTIFACTS
 MISSION = "/missions/japan-2024/"
 
 
-@pytest.fixture(scope="module")
-def page():
-    with browser_support.module_page(viewport=DESKTOP, locale="en-GB") as page:
-        yield page
+page = browser_support.page_fixture(viewport=DESKTOP, locale="en-GB")
 
 
 def test_route_map_at_phone_and_desktop_width_and_in_print(page, live_server, demo):
-    ARTIFACTS.mkdir(exist_ok=True)
     page.requests.clear()
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)

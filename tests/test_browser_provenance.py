@@ -20,14 +20,10 @@ PHONE = browser_support.PHONE
 ARTIFACTS = browser_support.ARTIFACTS
 
 
-@pytest.fixture(scope="module")
-def page():
-    with browser_support.module_page(viewport=PHONE, locale="en-GB") as page:
-        yield page
+page = browser_support.page_fixture(viewport=PHONE, locale="en-GB")
 
 
 def test_source_lines_beside_the_facts_fit_a_phone(page, live_server, demo):
-    ARTIFACTS.mkdir(exist_ok=True)
     page.requests.clear()
     page.goto(live_server.url + "/missions/japan-2024/2024-06-12/")
     line = page.locator("header.page-header .provenance")

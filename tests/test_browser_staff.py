@@ -18,7 +18,6 @@ from diary.models import Mission, Visit
 from diary.roles import EDITOR, VIEWER
 
 from . import browser_support
-from .conftest import phase_report_key
 from .diary_state import export_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,31 +28,20 @@ ARTIFACTS = browser_support.ARTIFACTS
 PASSWORD = "pw-staff-browser-42"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def unhashed_static_urls():
-    with browser_support.unhashed_static_urls():
-        yield
-
-
 @pytest.fixture(scope="module")
 def browser():
-    with browser_support.chromium() as browser:
+    with browser_support.module_browser() as browser:
         yield browser
 
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(viewport=LAPTOP, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    expect.set_options(timeout=20_000)
-    yield page
-    report = request.node.stash.get(phase_report_key, {}).get("call")
-    if report is not None and report.failed and page.url.startswith("http"):
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
-        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-    context.close()
+    """A page of its own for each test (each signs in as someone)."""
+    with (
+        browser_support.new_page(browser, 20_000, viewport=LAPTOP, locale="en-GB") as page,
+        browser_support.screenshots_if_failed(page, request),
+    ):
+        yield page
 
 
 def staff_user(django_user_model, username, role):

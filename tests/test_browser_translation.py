@@ -4,15 +4,12 @@ each page speaks the reader's language where the diary has it, marks the English
 back to, and stays at zero axe violations (valid-lang included).
 """
 
-import re
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import translation
 from playwright.sync_api import expect
 
 from . import browser_support
-from .conftest import phase_report_key
 from .support import translate_where_missing
 
 # The live server runs in another thread and only sees committed rows: transactional_db.
@@ -22,31 +19,20 @@ PHONE = {"width": 390, "height": 844}
 LANGUAGES = ["en", "fr", "ja"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def unhashed_static_urls():
-    with browser_support.unhashed_static_urls():
-        yield
-
-
 @pytest.fixture(scope="module")
 def browser():
-    with browser_support.chromium() as browser:
+    with browser_support.module_browser() as browser:
         yield browser
 
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    expect.set_options(timeout=15_000)
-    yield page
-    report = request.node.stash.get(phase_report_key, {}).get("call")
-    if report is not None and report.failed and page.url.startswith("http"):
-        browser_support.ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
-        page.screenshot(path=browser_support.ARTIFACTS / f"{name}-phone.png", full_page=True)
-    context.close()
+    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+    with (
+        browser_support.new_page(browser, **phone) as page,
+        browser_support.screenshots_if_failed(page, request, {"phone": None}),
+    ):
+        yield page
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 from diary.publishing import publish
 
 from . import browser_support, factories
-from .conftest import phase_report_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,30 +23,13 @@ ARTIFACTS = browser_support.ARTIFACTS
 MISSION = "/missions/japan-2024/"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def unhashed_static_urls():
-    with browser_support.unhashed_static_urls():
-        yield
-
-
-@pytest.fixture(scope="module")
-def phone():
-    with browser_support.chromium() as browser:
-        context = browser.new_context(viewport=PHONE, locale="en-GB", is_mobile=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        expect.set_options(timeout=15_000)
-        yield page
-        context.close()
+phone = browser_support.page_fixture(viewport=PHONE, locale="en-GB", is_mobile=True)
 
 
 @pytest.fixture
 def page(phone, request):
-    yield phone
-    report = request.node.stash.get(phase_report_key, {}).get("call")
-    if report is not None and report.failed and phone.url.startswith("http"):
-        ARTIFACTS.mkdir(exist_ok=True)
-        phone.screenshot(path=ARTIFACTS / "updates-phone-failed.png", full_page=True)
+    with browser_support.screenshots_if_failed(phone, request, {"phone": None}):
+        yield phone
 
 
 @pytest.fixture
