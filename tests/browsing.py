@@ -25,6 +25,23 @@ def admin_url(model, action, *args):
     return reverse(f"admin:diary_{model._meta.model_name}_{action}", args=args)
 
 
+# A page of each kind the demo mission has, in English (tests/test_public.py, test_browser.py).
+DEMO_PAGES = [
+    "/",
+    "/missions/japan-2024/",
+    "/missions/japan-2024/2024-06-11/",
+    "/missions/japan-2024/visits/tansa-x-sagamihara/",
+    "/missions/japan-2024/updates/",
+    "/organisations/jaxa/",
+    "/people/hiroshi-yamakawa/",
+    "/organisations/",
+    "/people/",
+    "/agreements/",
+    "/agreements/luxprovide-jaxa-loi/",
+    "/sources/5e8127f6-d6a4-4a50-8e49-a22c118f5b5e/",
+]
+
+
 def html_of(client, url):
     """The page at `url` as `client` reads it, which must be there (200)."""
     response = client.get(url)

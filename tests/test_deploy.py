@@ -202,20 +202,20 @@ def test_the_admin_answers_503_too_when_the_database_is_down(staff_client, demo,
     assert response.status_code == 503
 
 
-def test_a_database_failure_outside_any_view_still_gets_the_503_page():
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        # A database failure outside any view still gets the 503 page...
+        (OperationalError("server closed the connection unexpectedly"), 503),
+        # ...and other server errors keep the plain 500.
+        (ValueError("a bug"), 500),
+    ],
+)
+def test_the_error_page_answers_503_for_a_database_failure_and_500_for_the_rest(error, status):
     request = RequestFactory().get("/")
     try:
-        raise OperationalError("server closed the connection unexpectedly")
-    except OperationalError:
+        raise error
+    except type(error):
         response = server_error(request)
-    assert response.status_code == 503
-    assert "temporarily unavailable" in response.content.decode()
-
-
-def test_other_server_errors_keep_the_plain_500(client):
-    request = RequestFactory().get("/")
-    try:
-        raise ValueError("a bug")
-    except ValueError:
-        response = server_error(request)
-    assert response.status_code == 500
+    assert response.status_code == status
+    assert ("temporarily unavailable" in response.content.decode()) == (status == 503)

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from diary.sitemaps import SITEMAPS
 
+from .browsing import DEMO_PAGES
 from .factories import make_day, make_mission, make_visit
 
 pytestmark = pytest.mark.django_db
@@ -169,20 +170,7 @@ def test_staff_preview_drafts_with_a_banner(staff_client, draft_world):
 
 # --- The site around the diary: languages, sharing, crawlers, errors -------------------------
 
-PUBLIC_PAGES = [
-    "/",
-    "/missions/japan-2024/",
-    "/missions/japan-2024/2024-06-11/",
-    "/missions/japan-2024/visits/tansa-x-sagamihara/",
-    "/missions/japan-2024/updates/",
-    "/organisations/jaxa/",
-    "/people/hiroshi-yamakawa/",
-    "/organisations/",
-    "/people/",
-    "/agreements/",
-    "/agreements/luxprovide-jaxa-loi/",
-    "/sources/5e8127f6-d6a4-4a50-8e49-a22c118f5b5e/",
-]
+PUBLIC_PAGES = DEMO_PAGES
 
 
 @pytest.mark.parametrize(

@@ -291,6 +291,15 @@ def test_pages_say_when_the_mission_was_published_and_last_updated(client, demo)
         assert "Last updated <time" in client.get(url).content.decode(), url
 
 
+def publish_five_revisions(mission):
+    """Five more revisions of the mission, each changing one visit's summary."""
+    for n in range(5):
+        visit = mission.visits.get(slug="nict")
+        visit.summary = f"Revision {n}"
+        visit.save()
+        publish(mission, note=f"Summary {n}.")
+
+
 def test_the_updates_page_runs_as_many_queries_for_one_revision_as_for_many(client, demo):
     def count():
         with CaptureQueriesContext(connection) as queries:
@@ -298,11 +307,7 @@ def test_the_updates_page_runs_as_many_queries_for_one_revision_as_for_many(clie
         return len(queries)
 
     one = count()
-    for n in range(5):
-        visit = demo.visits.get(slug="nict")
-        visit.summary = f"Revision {n}"
-        visit.save()
-        publish(demo, note=f"Summary {n}.")
+    publish_five_revisions(demo)
     assert demo.revisions.count() == 6
     assert count() == one
 
@@ -400,11 +405,7 @@ def test_the_feeds_and_revision_json_run_as_many_queries_for_one_revision_as_for
         return found
 
     one = counts()
-    for n in range(5):
-        visit = demo.visits.get(slug="nict")
-        visit.summary = f"Revision {n}"
-        visit.save()
-        publish(demo, note=f"Summary {n}.")
+    publish_five_revisions(demo)
     assert counts() == one
 
 
