@@ -11,6 +11,7 @@ The admin's side of translated content (diary/translation.py).
 """
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import translator
@@ -39,16 +40,36 @@ class EnglishContentForm:
         with in_fixture_language():
             super()._post_clean()
 
+    def validate_unique(self):
+        super().validate_unique()
+        # Django checks a constraint only when the form has all its fields, and this form
+        # edits the English column under the field's own name: check the constraints on
+        # the English columns (CooperationArea's unique names) for those fields.
+        english = {f"{name}_en": name for name in self._translated if name in self.fields}
+        if not english:
+            return
+        others = {field.name for field in self.instance._meta.fields} - set(english)
+        try:
+            self.instance.validate_constraints(exclude=others)
+        except ValidationError as error:
+            for column, messages in error.error_dict.items():
+                self.add_error(english.get(column), messages)
+
 
 class TranslatedContentAdmin:
     """Put before the model's admin class: `class MissionAdmin(TranslatedContentAdmin, …)`."""
 
     def get_fieldsets(self, request, obj=None):
         translated = set(translated_fields(self.model))
+        # A model admin without fieldsets lists every column, title_en, title_fr and
+        # title_ja too: each would be on the form twice, and title_en beside title.
+        columns = {f"{field}_{code}" for field in translated for code in ("en", *LANGUAGES)}
         fieldsets = []
         for name, options in super().get_fieldsets(request, obj):
             fields = []
             for field in options["fields"]:
+                if field in columns:
+                    continue
                 fields.append(field)
                 if field in translated:
                     fields.extend(f"{field}_{language}" for language in LANGUAGES)

@@ -6,8 +6,10 @@ import re
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
+from django.utils import translation
 
-from diary.models import Day, Mission, Visit
+from diary.models import CooperationArea, Day, Mission, Visit
 
 from . import factories
 from .browsing import admin_url, read_form, single_values
@@ -19,6 +21,11 @@ pytestmark = pytest.mark.django_db
 def change_form(client, record, form_id):
     html = client.get(admin_url(type(record), "change", record.pk)).content.decode()
     return html, single_values(read_form(html, form_id))
+
+
+def add_form(client, model):
+    html = client.get(admin_url(model, "add")).content.decode()
+    return single_values(read_form(html, f"{model._meta.model_name}_form"))
 
 
 def test_the_mission_form_edits_every_language_and_a_french_title_shows_on_fr(staff_client, demo):
@@ -149,10 +156,106 @@ def test_a_record_is_found_by_its_french_text(client, demo):
     assert visit.get_absolute_url() in html
 
 
-def test_a_record_made_in_code_keeps_its_english_in_its_own_column():
+def test_a_record_made_in_code_is_english_and_read_in_english_where_untranslated():
     mission = factories.make_mission(title="Plain")
-    assert Mission.objects.filter(title="Plain", title_en="Plain").exists()
-    assert mission.title_fr is None
+    assert (mission.title_en, mission.title_fr) == ("Plain", None)
+    with translation.override("fr"):
+        assert Mission.objects.get(title_en="Plain").title == "Plain"
+
+
+def in_order(html, *texts):
+    """Whether each text is on the page, each after the one before."""
+    positions = [html.find(text) for text in texts]
+    return -1 not in positions and positions == sorted(positions)
+
+
+# Three titles whose French sorts otherwise, one untranslated: modeltranslation's own
+# ordering by the French column alone would put that one first (SQLite) or last (PostgreSQL).
+TITLES = (("Alpha", "Zèbre"), ("Beta", None), ("Gamma", "Abeille"))
+
+
+def test_the_mission_list_keeps_its_order_on_fr_when_only_some_titles_are_translated(client):
+    for english_title, french in TITLES:  # same dates: the titles decide
+        factories.make_mission(
+            title=f"{english_title} mission", title_fr=french and f"{french} mission"
+        )
+    assert in_order(
+        client.get("/").content.decode(), "Alpha mission", "Beta mission", "Gamma mission"
+    )
+    # In English order on /fr/ too, each title read in French or, marked, in English.
+    french = client.get("/fr/").content.decode()
+    assert in_order(
+        french, "Zèbre mission", '<span lang="en">Beta mission</span>', "Abeille mission"
+    )
+
+
+def test_the_registry_sorts_titles_as_read_on_fr_when_only_some_are_translated(client):
+    mission = factories.make_mission()
+    for english_title, french in TITLES:
+        factories.make_agreement(
+            mission, title=f"{english_title} accord", title_fr=french and f"{french} accord"
+        )
+    english = client.get(reverse("diary:agreements"), {"sort": "title"}).content.decode()
+    assert in_order(english, "Alpha accord", "Beta accord", "Gamma accord")
+    with translation.override("fr"):
+        url = reverse("diary:agreements")
+    french = client.get(url, {"sort": "title"}).content.decode()
+    assert in_order(french, "Abeille accord", "Beta accord", "Zèbre accord")
+
+
+def test_a_french_admin_save_of_the_french_title_keeps_the_english_one(staff_client, client, demo):
+    staff_client.cookies["django_language"] = "fr"
+    _html, data = change_form(staff_client, demo, "mission_form")
+    data["title_fr"] = "Mission au Japon, revue"
+    assert staff_client.post(admin_url(Mission, "change", demo.pk), data).status_code == 302
+    demo.refresh_from_db()
+    assert (demo.title_en, demo.title_fr) == (
+        "Economic mission to Japan",
+        "Mission au Japon, revue",
+    )
+    assert "Economic mission to Japan" in client.get("/missions/japan-2024/").content.decode()
+    assert "Mission au Japon, revue" in client.get("/fr/missions/japan-2024/").content.decode()
+    # Staff reading in English see the change under the English title.
+    staff_client.cookies["django_language"] = "en"
+    start = staff_client.get(reverse("admin:index")).content.decode()
+    changes = start[start.index("Latest changes by anyone") :]
+    assert "Economic mission to Japan" in changes and "Mission au Japon, revue" not in changes
+
+
+def test_the_admin_in_french_finds_a_record_by_its_text_in_any_language(staff_client, demo):
+    demo.title_fr = "Mission économique au Japon"
+    demo.save()
+    staff_client.cookies["django_language"] = "fr"
+    for words in ("Economic mission", "économique"):
+        html = staff_client.get(admin_url(Mission, "changelist"), {"q": words}).content.decode()
+        assert admin_url(Mission, "change", demo.pk) in html, words
+
+
+def test_an_area_name_is_unique_in_each_language(staff_client):
+    CooperationArea.objects.create(name="Space", name_fr="Espace", slug="area-1")
+    CooperationArea.objects.create(name="Robotics", slug="area-2")  # no French name
+    data = add_form(staff_client, CooperationArea)
+    # Each language once: the English name under the field's own name.
+    assert sorted(name for name in data if name.startswith("name")) == [
+        "name",
+        "name_fr",
+        "name_ja",
+    ]
+    for n, (name, name_fr, refused) in enumerate(
+        (
+            ("Space", "", "Name [en] already exists"),
+            ("Outer space", "Espace", "Name [fr] already exists"),
+            ("Oceans", "", None),  # a second area with no French name
+        )
+    ):
+        data.update(name=name, name_fr=name_fr, slug=f"new-{n}")
+        response = staff_client.post(admin_url(CooperationArea, "add"), data)
+        if refused:
+            assert refused in response.content.decode()
+        else:
+            assert response.status_code == 302
+    assert CooperationArea.objects.filter(name_en="Oceans", name_fr=None).exists()
+    assert CooperationArea.objects.count() == 3
 
 
 def test_the_translated_forms_load_no_asset_from_another_site(staff_client, demo):
