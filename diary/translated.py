@@ -135,7 +135,7 @@ def reading_order(model, field, language=None):
     """
     An expression ordering `model` rows by `field` as the reader sees it: their language's
     text, else the English standing in for it (modeltranslation's own rewrite of
-    order_by("title") sorts by the reader's column alone, untranslated rows first).
+    order_by("title") sorts by the reader's column alone, untranslated rows apart).
     """
     from django.db.models import F, Value
     from django.db.models.functions import Coalesce, NullIf

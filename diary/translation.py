@@ -8,16 +8,17 @@ when nobody has translated it, which is how a page tells a fallback from a trans
 English is the language every record must have (required_languages): where the original
 field is required, its _en column is; the others never are.
 
-Queries name language columns. The field's own column (`title`) holds whatever language was
-active when the record was saved (modeltranslation: "undetermined – do not rely on it"), and
-modeltranslation rewrites the name `title` in a filter, order_by(), values() or update() to
-the active language's column alone, with no fallback to English. So no query reads the own
-name: one that means English names `title_en` (the models' Meta.ordering does, so a French
-page lists records in the same order as an English one), one that means the reader's
-language orders by diary.translated.reading_order() (their column, else English), and
-search reads every language's column (diary/search.py). Attributes (`mission.title`) and
-forms may use the own name: the descriptor reads and writes the active language's column,
-in English within in_fixture_language().
+Queries name language columns. The field's own column (`title`) holds whichever language was
+active when the record was last saved (modeltranslation: "undetermined – do not rely on
+it"), and modeltranslation rewrites the name `title` in a filter, order_by() or update() to
+the active language's column alone, with no fallback to English. So a query that means
+English names `title_en` (the models' Meta.ordering does: a French page lists records in
+the order an English one does), one that means the reader's language orders by
+diary.translated.reading_order() (their column, else English), search and admin search
+read every language's column, and uniqueness is a constraint on each language's column
+(CooperationArea). only() and defer() may name `title`: they take every language's column.
+Attributes (`mission.title`) and forms use the own name: it reads and writes the active
+language's column, English within in_fixture_language().
 
 Why modeltranslation and not django-parler: one column per language keeps a record in one
 row, so the admin, ordering, the stored search vectors (diary/models/search_vector.py), the
@@ -83,8 +84,8 @@ build_translated_histories()
 def is_language_copy(field):
     """
     Whether `field` is a translated field's own column (Mission.title), which only repeats
-    one language's text: fixtures carry each language's column (title_en, title_fr,
-    title_ja) instead.
+    the text of whichever language was active at the last save: fixtures carry each
+    language's column (title_en, title_fr, title_ja) instead.
     """
     options = translator.get_options_for_model(field.model) if field.model in _TRANSLATED else None
     return options is not None and field.name in options.all_fields
