@@ -46,6 +46,8 @@ from .models import (
     Visit,
 )
 from .models.search_vector import translated
+from .translated import fallback_language
+from .translation import is_language_copy
 
 RECORD_STATE = "record_state"
 RECORD_STATE_SALT = "diary.admin.record_state"
@@ -65,15 +67,30 @@ def stored_state(model, pk, *, lock=False):
     queryset = model._base_manager.filter(pk=pk).order_by()
     if lock:
         queryset = queryset.select_for_update(of=("self",))
-    columns = model._meta.concrete_fields
-    row = queryset.values(*(field.attname for field in columns)).first()
+    columns = state_columns(model)
+    row = queryset.values(*dict.fromkeys(columns.values())).first()
     if row is None:
         return None
-    values = {field.name: row[field.attname] for field in columns}
+    values = {name: row[column] for name, column in columns.items()}
     instance = model(pk=pk)
     for field in model._meta.many_to_many:
         values[field.name] = sorted(getattr(instance, field.name).values_list("pk", flat=True))
     return digest_values(values)
+
+
+def state_columns(model):
+    """
+    {field name: the column its state is read from}: every column, but a translated
+    field's own name is its English column, as on the change form (admin_translation.py).
+    modeltranslation would read the name in the active language, which the page and the
+    save need not share (diary/translation.py).
+    """
+    return {
+        field.name: f"{field.name}_{fallback_language()}"
+        if is_language_copy(field)
+        else field.attname
+        for field in model._meta.concrete_fields
+    }
 
 
 def shown_state(instance, initial):
@@ -81,9 +98,7 @@ def shown_state(instance, initial):
     the links it read (its initial data). Not read again: between the admin's read of the
     record and a second read, another save could land, and the form would show one version
     while vouching for the next."""
-    values = {
-        field.name: getattr(instance, field.attname) for field in instance._meta.concrete_fields
-    }
+    values = {name: getattr(instance, column) for name, column in state_columns(instance).items()}
     for field in instance._meta.many_to_many:
         if field.name in initial:
             related = initial[field.name]
