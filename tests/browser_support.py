@@ -119,6 +119,34 @@ def page_fixture(**context_options):
     return page
 
 
+def browser_fixture():
+    """A module-scoped `browser` fixture: module_browser()."""
+
+    @pytest.fixture(scope="module")
+    def browser():
+        with module_browser() as browser:
+            yield browser
+
+    return browser
+
+
+def page_per_test_fixture(views=None, timeout=15_000, **context_options):
+    """
+    A `page` fixture giving each test a page of its own (new_page(), in a new context: no
+    cookies from the test before) of the module's `browser`, screenshots_if_failed(views).
+    """
+
+    @pytest.fixture
+    def page(browser, request):
+        with (
+            new_page(browser, timeout, **context_options) as page,
+            screenshots_if_failed(page, request, views),
+        ):
+            yield page
+
+    return page
+
+
 @contextlib.contextmanager
 def screenshots_if_failed(page, request, views=None):
     """

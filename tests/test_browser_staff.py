@@ -28,20 +28,9 @@ ARTIFACTS = browser_support.ARTIFACTS
 PASSWORD = "pw-staff-browser-42"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with browser_support.module_browser() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser, request):
-    """A page of its own for each test (each signs in as someone)."""
-    with (
-        browser_support.new_page(browser, 20_000, viewport=LAPTOP, locale="en-GB") as page,
-        browser_support.screenshots_if_failed(page, request),
-    ):
-        yield page
+browser = browser_support.browser_fixture()
+# A page of its own for each test: each signs in as someone.
+page = browser_support.page_per_test_fixture(timeout=20_000, viewport=LAPTOP, locale="en-GB")
 
 
 def staff_user(django_user_model, username, role):

@@ -19,20 +19,10 @@ PHONE = {"width": 390, "height": 844}
 LANGUAGES = ["en", "fr", "ja"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with browser_support.module_browser() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser, request):
-    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
-    with (
-        browser_support.new_page(browser, **phone) as page,
-        browser_support.screenshots_if_failed(page, request, {"phone": None}),
-    ):
-        yield page
+browser = browser_support.browser_fixture()
+page = browser_support.page_per_test_fixture(
+    {"phone": None}, viewport=PHONE, is_mobile=True, has_touch=True
+)
 
 
 @pytest.fixture

@@ -176,12 +176,8 @@ def build_busy_person():
     return person
 
 
-@pytest.fixture
-def busy_person():
-    return build_busy_person()
-
-
-def test_person_page_shows_twenty_five_visits_a_page(client, busy_person):
+def test_person_page_shows_twenty_five_visits_a_page(client):
+    busy_person = build_busy_person()
     url = busy_person.get_absolute_url()
     first = card_titles(page(client, url), "visit-card")
     second = card_titles(page(client, url + "?page=2"), "visit-card")
@@ -202,12 +198,8 @@ def build_busy_organisation():
     return organisation
 
 
-@pytest.fixture
-def busy_organisation():
-    return build_busy_organisation()
-
-
-def test_organisation_pages_its_visits_and_its_agreements_separately(client, busy_organisation):
+def test_organisation_pages_its_visits_and_its_agreements_separately(client):
+    busy_organisation = build_busy_organisation()
     url = busy_organisation.get_absolute_url()
     html = page(client, url)
     visits, agreements = section(html, "visits-heading"), section(html, "agreements-heading")
