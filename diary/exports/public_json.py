@@ -51,6 +51,11 @@ def _country(country):
     return {"code": country.code, "name": english_name, "translations": translated}
 
 
+def _fields(record, *names):
+    """The record's plain fields under their own names, in the order given."""
+    return {name: getattr(record, name) for name in names}
+
+
 def _iso(value):
     return value.isoformat() if value is not None else None
 
@@ -63,14 +68,10 @@ def _source(source, absolute):
     return {
         "uuid": str(source.uuid),
         **_texts(source, SOURCE_TEXT),
-        "title_is_descriptive": source.title_is_descriptive,
-        "publisher": source.publisher,
-        "language": source.language,
-        "url": source.url,
+        **_fields(source, "title_is_descriptive", "publisher", "language", "url"),
         "published_on": _iso(source.published_on),
         "consulted_on": _iso(source.consulted_on),
-        "archive_url": source.archive_url,
-        "reference_note": source.reference_note,
+        **_fields(source, "archive_url", "reference_note"),
         "page": absolute(source.get_absolute_url()),
     }
 
@@ -87,14 +88,11 @@ def _same_as(record):
 def _organisation(organisation, absolute):
     return {
         "uuid": str(organisation.uuid),
-        "slug": organisation.slug,
-        "name": organisation.name,
-        "short_name": organisation.short_name,
-        "native_name": organisation.native_name,
-        "native_language": organisation.native_language,
-        "country": organisation.country,
-        "kind": organisation.kind,
-        "website": organisation.website,
+        **_fields(
+            organisation,
+            *("slug", "name", "short_name", "native_name", "native_language", "country"),
+            *("kind", "website"),
+        ),
         "parent": str(organisation.parent.uuid) if organisation.parent else None,
         "reference_note": organisation.reference_note,
         **_same_as(organisation),
@@ -105,10 +103,7 @@ def _organisation(organisation, absolute):
 def _person(person, absolute):
     return {
         "uuid": str(person.uuid),
-        "slug": person.slug,
-        "name": person.name,
-        "honorific": person.honorific,
-        "role": person.role,
+        **_fields(person, "slug", "name", "honorific", "role"),
         "organisation": str(person.organisation.uuid) if person.organisation else None,
         "reference_note": person.reference_note,
         **_same_as(person),
@@ -120,19 +115,11 @@ def _place(place):
     """A place; `coordinates` are GeoJSON's [longitude, latitude] (RFC 7946 §3.1.1) or null."""
     return {
         "uuid": str(place.uuid),
-        "name": place.name,
-        "native_name": place.native_name,
-        "native_language": place.native_language,
-        "address": place.address,
-        "city": place.city,
-        "country": place.country,
+        **_fields(place, "name", "native_name", "native_language", "address", "city", "country"),
         "coordinates": (
             [float(place.longitude), float(place.latitude)] if place.has_coordinates else None
         ),
-        "coordinates_source": place.coordinates_source,
-        "wikidata_id": place.wikidata_id,
-        "osm_id": place.osm_id,
-        "reference_note": place.reference_note,
+        **_fields(place, "coordinates_source", "wikidata_id", "osm_id", "reference_note"),
     }
 
 
