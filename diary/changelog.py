@@ -118,12 +118,21 @@ def field_label(model, key):
         return key.replace("_", " ")
 
 
-def _field_changes(model, old, new, skip=()):
+def _field_changes(model, old, new, skip=(), older_format=False):
+    """
+    The fields of one record that differ. `older_format`: `old` was frozen in an earlier
+    version of the document, which had fewer keys (a key it lacks is a change of format, not
+    of the record: schema 3 added `translations`) or plain text where today's has an object
+    with the English `name` (schema 3's host country: "Japan", now {"code": "JP", "name":
+    "Japan", …}), compared by that name.
+    """
     changes = []
     for key in sorted(old.keys() | new.keys()):
-        if key in IGNORED or key in skip:
+        if key in IGNORED or key in skip or (older_format and key not in old):
             continue
         before, after = old.get(key), new.get(key)
+        if older_format and isinstance(before, str) and isinstance(after, dict) and "name" in after:
+            after = after["name"]
         if before != after:
             changes.append(FieldChange(key, field_label(model, key), before, after))
     return changes
@@ -151,7 +160,7 @@ def _label(record, key):
     return value or record.get("uuid", "")
 
 
-def _kind_changes(kind, model, label_key, old_records, new_records):
+def _kind_changes(kind, model, label_key, old_records, new_records, older_format):
     old_by_uuid = {record["uuid"]: record for record in old_records}
     new_by_uuid = {record["uuid"]: record for record in new_records}
     changes = KindChanges(kind, str(KIND_LABELS[kind]))
@@ -163,7 +172,9 @@ def _kind_changes(kind, model, label_key, old_records, new_records):
             continue
         moved = kind == "visits" and any(before.get(key) != record.get(key) for key in WHEN)
         # A moved visit lists its other changed fields too, with the move.
-        entry.changes = _field_changes(model, before, record, skip=WHEN if moved else ())
+        entry.changes = _field_changes(
+            model, before, record, skip=WHEN if moved else (), older_format=older_format
+        )
         if moved:
             entry.moved_from, entry.moved_to = _when(before), _when(record)
             changes.moved.append(entry)
@@ -185,9 +196,14 @@ def diff(old, new) -> Changes:
             first=True, counts={kind: len(new.get(kind, [])) for kind, _model, _key in KINDS}
         )
     changes = Changes(first=False)
-    changes.mission = _field_changes(Mission, old.get("mission", {}), new.get("mission", {}))
+    older_format = old.get("schema_version", 0) < new.get("schema_version", 0)
+    changes.mission = _field_changes(
+        Mission, old.get("mission", {}), new.get("mission", {}), older_format=older_format
+    )
     for kind, model, label_key in KINDS:
-        kind_changes = _kind_changes(kind, model, label_key, old.get(kind, []), new.get(kind, []))
+        kind_changes = _kind_changes(
+            kind, model, label_key, old.get(kind, []), new.get(kind, []), older_format
+        )
         if kind_changes:
             changes.kinds.append(kind_changes)
     return changes

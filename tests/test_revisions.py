@@ -215,6 +215,34 @@ def test_changelog_of_identical_documents_is_empty_and_of_none_is_a_first_public
     assert first.first and first.counts["visits"] == 1
 
 
+def as_schema_2(document):
+    """The demo's document as a revision published before schema 3 froze it: no translations,
+    the host country as its English name."""
+    old = json.loads(json.dumps(document))
+    old["schema_version"] = 2
+    for record in [
+        old["mission"],
+        *(r for key, v in old.items() if isinstance(v, list) for r in v),
+    ]:
+        if isinstance(record, dict):
+            record.pop("translations", None)
+    old["mission"]["host_country"] = old["mission"]["host_country"]["name"]
+    return old
+
+
+def test_an_update_after_a_revision_of_an_older_format_lists_only_what_changed(demo):
+    document = frozen_document(demo)
+    assert not diff(as_schema_2(document), document)
+    older = as_schema_2(document)
+    older["mission"]["host_country"] = "France"
+    older["visits"][0]["title"] = "An older title"
+    changes = diff(older, document)
+    assert [(c.name, c.old, c.new) for c in changes.mission] == [
+        ("host_country", "France", "Japan")
+    ]
+    assert [c.name for c in changes.kind("visits").changed[0].changes] == ["title"]
+
+
 # --- The updates page -----------------------------------------------------------------------
 
 
