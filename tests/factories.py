@@ -12,7 +12,8 @@ def _n():
     return next(_counter)
 
 
-def make_mission(**fields):
+def unsaved_mission(**fields):
+    """A published mission in Japan, 10–14 June 2024, not yet saved; `fields` override."""
     n = _n()
     defaults = {
         "title": f"Mission {n}",
@@ -23,7 +24,13 @@ def make_mission(**fields):
         "end_date": datetime.date(2024, 6, 14),
         "status": Mission.Status.PUBLISHED,
     }
-    return Mission.objects.create(**{**defaults, **fields})
+    return Mission(**{**defaults, **fields})
+
+
+def make_mission(**fields):
+    mission = unsaved_mission(**fields)
+    mission.save()
+    return mission
 
 
 def make_draft_mission(**fields):

@@ -70,14 +70,8 @@ def mission_form(mission, **overrides):
 
 
 def test_adding_a_mission_that_ends_before_it_starts_shows_an_error(staff_client):
-    mission = Mission(
-        title="Backwards",
-        slug="backwards",
-        status="draft",
-        host_country="JP",
-        timezone="Asia/Tokyo",
-        start_date=datetime.date(2024, 6, 14),
-        end_date=datetime.date(2024, 6, 10),
+    mission = factories.unsaved_mission(
+        title="Backwards", slug="backwards", status="draft", start_date=datetime.date(2024, 6, 15)
     )
     response = staff_client.post(admin_url(Mission, "add"), mission_form(mission))
     assert response.status_code == 200

@@ -16,20 +16,14 @@ from .factories import (
     make_mission,
     make_organisation,
     make_visit,
+    unsaved_mission,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def test_mission_ending_before_it_starts_is_a_form_error():
-    mission = Mission(
-        title="Backwards",
-        slug="backwards",
-        host_country="JP",
-        timezone="Asia/Tokyo",
-        start_date=datetime.date(2024, 6, 14),
-        end_date=datetime.date(2024, 6, 10),
-    )
+    mission = unsaved_mission(start_date=datetime.date(2024, 6, 15))
     with pytest.raises(ValidationError) as excinfo:
         mission.full_clean()
     assert "end_date" in excinfo.value.message_dict
