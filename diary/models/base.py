@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 # Upper bounds on what staff may type into one text box, checked by full_clean() (so by the
 # admin's forms and by fixture imports alike) with a message naming the limit. Generous (the longest text in the demo is under 3,000 characters)
@@ -57,6 +58,17 @@ def inferred_note_field():
             "that began on 10 June”. Empty when the sources state every fact."
         ),
     )
+
+
+def country_choices():
+    """
+    ISO 3166-1 alpha-2 codes with their names in the reader's language (django-countries), for
+    a place's and an organisation's country. A plain two-letter column rather than
+    django-countries' CountryField, whose value is an object: the admin's record_state digests
+    each field's value as JSON, and fixtures carry the code as text either way. A callable, so
+    migrations do not copy the list.
+    """
+    return list(countries)
 
 
 def native_name_field(help_text):

@@ -7,12 +7,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 from simple_history.models import HistoricalRecords
 
 from .base import (
     DiaryModel,
     DiaryQuerySet,
+    country_choices,
     native_language_field,
     native_name_field,
     reference_note_field,
@@ -35,16 +35,6 @@ validate_osm_id = RegexValidator(
     _("An OpenStreetMap element is node/, way/ or relation/ followed by its number."),
     code="invalid_osm_id",
 )
-
-
-def country_choices():
-    """
-    ISO 3166-1 alpha-2 codes with their names in the reader's language (django-countries).
-    A plain two-letter column rather than django-countries' CountryField, whose value is an
-    object: the admin's record_state digests each field's value as JSON, and fixtures carry
-    the code as text either way. A callable, so migrations do not copy the list.
-    """
-    return list(countries)
 
 
 class PlaceQuerySet(DiaryQuerySet):
