@@ -14,7 +14,8 @@ A word may also be found in the name of what a record belongs to: an agreement's
 organisation's parent (Tansa X, part of JAXA), a visit's place and its city. These are read
 from the related rows, never stored in the record's own vector, so an edit of JAXA's name is found at once everywhere.
 A mission is also found by its host country's name in any language the site speaks
-("Japan", "Japon", 日本): it stores the ISO code, and the names are django-countries'.
+("Japan", "Japon", 日本), and an organisation by its country's: each stores the ISO code, and
+the names are django-countries'.
 """
 
 import functools
@@ -74,8 +75,9 @@ class Kind:
     # the page of results is read whole, in a second query. Ranking ~10,000 whole rows with
     # their joins, as one query does, spills the window that counts them to disk.
     by_id: bool = False
-    # A field holding an ISO country code (a mission's host country): a word is also found in
-    # the country's name, in any language the site speaks (countries_named).
+    # A field holding an ISO country code (a mission's host country, an organisation's
+    # country): a word is also found in the country's name, in any language the site speaks
+    # (countries_named).
     country: str = ""
 
     @property
@@ -145,6 +147,7 @@ KINDS = (
             )
         ),
         through=(Through("parent", "organisation", published_only=True),),
+        country="country",
     ),
     Kind(
         "people",
@@ -237,8 +240,8 @@ NAME_FIELDS = {
 def countries_named(word):
     """
     The ISO codes of the countries whose name holds `word` (any case) in any language the
-    site speaks: a mission stores its host country's code, and readers type its name —
-    "Japan", "Japon", "日本". Names are django-countries' own, looked up in memory (about
+    site speaks: a mission and an organisation store their country's code, and readers type
+    its name — "Japan", "Japon", "日本". Names are django-countries' own, looked up in memory (about
     250 countries per language), so no query is needed; the same word gives the same codes.
     """
     pattern = re.escape(word)

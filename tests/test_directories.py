@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from diary import views
 from diary.models import Organisation, Person, Signatory
@@ -224,6 +225,26 @@ def test_organisation_page_shows_its_headquarters_with_a_map_link(client, demo):
     assert place.name in facts
     assert f'href="{place.osm_url}"'.replace("&", "&amp;") in facts
     assert "Open in OpenStreetMap" in facts
+
+
+@pytest.mark.parametrize(
+    ("language", "country"), [("en", "Japan"), ("fr", "Japon"), ("ja", "日本")]
+)
+def test_an_organisations_country_is_named_in_the_readers_language(client, demo, language, country):
+    """JAXA stores the code JP: its page (the facts and the description search engines
+    show) and the directory name the country in the reader's language."""
+    with translation.override(language):
+        detail_url = reverse("diary:organisation", args=["jaxa"])
+        list_url = reverse("diary:organisations")
+    html = page(client, detail_url)
+    facts = html[html.index('<dl class="facts">') : html.index("</dl>")]
+    assert re.search(rf"<dd>{country}</dd>", facts)
+    description = re.search(r'<meta name="description" content="([^"]*)"', html)[1]
+    name = "Japan Aerospace Exploration Agency"
+    assert description.startswith(name) and country in description.removeprefix(name)
+    entry = directory_entry(page(client, list_url), "Japan Aerospace Exploration Agency")
+    assert f"— {country}</span>" in entry
+    assert ">JP<" not in html + entry
 
 
 # --- Wikidata --------------------------------------------------------------------------------

@@ -417,6 +417,21 @@ def test_finds_a_mission_by_its_host_countrys_name_in_any_language(client, query
     assert found(search(client, query)) == {"missions": ["Economic mission"]}
 
 
+@pytest.mark.parametrize("query", ["Japon", "日本"])
+def test_finds_an_organisation_by_its_countrys_name_in_any_language(client, demo, query):
+    """JAXA stores the code JP, and its names say neither Japon nor 日本: the French or
+    Japanese name of its country finds it, and no organisation of Luxembourg."""
+    organisations = found(search(client, query))["organisations"]
+    assert "Japan Aerospace Exploration Agency (JAXA)" in organisations
+    assert not [name for name in organisations if "Luxembourg" in name or "LuxProvide" in name]
+
+
+def test_an_organisations_country_is_shown_highlighted_in_the_readers_language(client, demo):
+    response = client.get("/fr" + SEARCH_URL, {"q": "japon"})
+    assert response.status_code == 200
+    assert ", <mark>Japon</mark>" in response.content.decode()
+
+
 def test_a_country_name_found_is_shown_highlighted_in_the_readers_language(client):
     make_mission(title="Economic mission", host_country="JP")
     response = client.get("/fr" + SEARCH_URL, {"q": "japon"})
