@@ -123,8 +123,9 @@ def _field_changes(model, old, new, skip=(), older_format=False):
     The fields of one record that differ. `older_format`: `old` was frozen in an earlier
     version of the document, which had fewer keys (a key it lacks is a change of format, not
     of the record: schema 3 added `translations`) or plain text where today's has an object
-    with the English `name` (schema 3's host country: "Japan", now {"code": "JP", "name":
-    "Japan", …}), compared by that name.
+    with the English `name` (schema 3's host country and organisation country: "Japan", now
+    {"code": "JP", "name": "Japan", …}), compared by that name; an empty organisation country
+    is now null.
     """
     changes = []
     for key in sorted(old.keys() | new.keys()):
@@ -133,6 +134,8 @@ def _field_changes(model, old, new, skip=(), older_format=False):
         before, after = old.get(key), new.get(key)
         if older_format and isinstance(before, str) and isinstance(after, dict) and "name" in after:
             after = after["name"]
+        elif older_format and before == "" and after is None:
+            after = ""
         if before != after:
             changes.append(FieldChange(key, field_label(model, key), before, after))
     return changes

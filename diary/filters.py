@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Case, CharField, Count, Q, Value, When
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from .models import Agreement
 from .translated import reading_order, translate_texts
@@ -182,16 +183,21 @@ def facets(queryset):
         (row["parties__slug"], row["parties__short_name"] or row["parties__name"], row["n"])
         for row in parties
     ]
-    countries = (
+    by_country = (
         plain.exclude(parties__country="")
         .filter(parties__isnull=False)
         .values("parties__country")
         .annotate(n=Count("pk", distinct=True))
         .order_by("parties__country")
     )
-    result["country"] = [
-        (row["parties__country"], row["parties__country"], row["n"]) for row in countries
-    ]
+    # A party's country is its ISO code: named, and sorted, in the reader's language.
+    result["country"] = sorted(
+        (
+            (row["parties__country"], str(countries.name(row["parties__country"])), row["n"])
+            for row in by_country
+        ),
+        key=lambda option: option[1].casefold(),
+    )
     # An area's name in the reader's language, English (marked) where untranslated, in the
     # order of the names as read.
     names = [f"areas__name_{code}" for code, _name in settings.LANGUAGES]

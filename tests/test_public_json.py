@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from diary.models import Agreement, Day, Visit
+from diary.models import Agreement, Day, Organisation, Visit
 
 from . import factories
 
@@ -85,6 +85,20 @@ def test_host_country_is_its_iso_code_with_its_name_in_every_language(client, de
         url = reverse("diary:mission_json", kwargs={"slug": demo.slug})
     assert url.startswith("/ja/")
     assert client.get(url).json()["mission"]["host_country"] == expected
+
+
+def test_an_organisations_country_is_shaped_like_the_host_country_or_null(client, demo):
+    Organisation.objects.filter(slug="ispace").update(country="")
+    organisations = {o["slug"]: o for o in mission_json(client).json()["organisations"]}
+    assert organisations["jaxa"]["country"] == {
+        "code": "JP",
+        "name": "Japan",
+        "translations": {"fr": {"name": "Japon"}, "ja": {"name": "日本"}},
+    }
+    luxembourg = organisations["luxembourg-space-agency"]["country"]
+    assert (luxembourg["code"], luxembourg["name"]) == ("LU", "Luxembourg")
+    assert luxembourg["translations"]["ja"] == {"name": "ルクセンブルグ"}
+    assert organisations["ispace"]["country"] is None
 
 
 def test_every_uuid_referred_to_is_listed(client, demo):

@@ -26,7 +26,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import BadRequest
 from django.db.models import F
 from django.urls import reverse
-from django_countries import countries
 
 from .. import filters
 from ..models import Agreement, Visit
@@ -178,11 +177,6 @@ MEETING_COLUMNS = [
 ]
 
 
-def country_code(name):
-    """ISO 3166-1 alpha-2 code of a country name as staff typed it ("Japan" → "JP"), or ""."""
-    return countries.by_name(name) if name else ""
-
-
 def _degrees(value):
     """A coordinate as written in the database, without padding zeros: 35.558000 → 35.558."""
     return format(value.normalize(), "f") if value is not None else ""
@@ -288,7 +282,7 @@ class AgreementsCsvExporter(CsvExporter):
                     str(agreement.signed_at_visit.uuid) if agreement.signed_at_visit else "",
                     _joined([str(o.uuid) for o in parties], LIST),
                     _joined([o.name for o in parties], NAMES),
-                    _joined([c for c in (country_code(o.country) for o in parties) if c], LIST),
+                    _joined([o.country for o in parties if o.country], LIST),
                     _joined(sorted(a.slug for a in agreement.areas.all()), LIST),
                     uuids(agreement.implements.all()),
                     uuids(agreement.renews.all()),
@@ -356,7 +350,7 @@ class MeetingsCsvExporter(CsvExporter):
                         visit.summary,
                         *_where(visit),
                         organisation.name if organisation else "",
-                        country_code(organisation.country) if organisation else "",
+                        organisation.country if organisation else "",
                         _joined([p.name for p in group], NAMES),
                         _joined([str(p.uuid) for p in group], LIST),
                         common["sources"],

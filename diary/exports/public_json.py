@@ -10,6 +10,7 @@ same ETag.
 
 from django.db.models import Prefetch
 from django.utils import translation
+from django_countries.fields import Country
 
 from ..models import Agreement, Organisation, Person, Source, Visit
 from ..translated import english, fallback_language, other_languages, translations
@@ -40,7 +41,8 @@ def _country(country):
     """
     A django-countries Country: its ISO 3166-1 alpha-2 code, its English name and, like
     translated text, its name in each other language (django-countries' own names, never
-    null: every language the site speaks has them).
+    null: every language the site speaks has them). A mission's host country, and an
+    organisation's country (a plain code: see _code_country).
     """
     with translation.override(fallback_language()):
         english_name = str(country.name)
@@ -49,6 +51,11 @@ def _country(country):
         with translation.override(language):
             translated[language] = {"name": str(country.name)}
     return {"code": country.code, "name": english_name, "translations": translated}
+
+
+def _code_country(code):
+    """A country stored as its bare ISO code (an organisation's), as _country; null when blank."""
+    return _country(Country(code=code)) if code else None
 
 
 def _fields(record, *names):
@@ -90,9 +97,10 @@ def _organisation(organisation, absolute):
         "uuid": str(organisation.uuid),
         **_fields(
             organisation,
-            *("slug", "name", "short_name", "native_name", "native_language", "country"),
-            *("kind", "website"),
+            *("slug", "name", "short_name", "native_name", "native_language"),
         ),
+        "country": _code_country(organisation.country),
+        **_fields(organisation, "kind", "website"),
         "parent": str(organisation.parent.uuid) if organisation.parent else None,
         "reference_note": organisation.reference_note,
         **_same_as(organisation),

@@ -41,7 +41,7 @@ def url(name):
 @pytest.fixture
 def published(db):
     mission = make_mission(title="Published mission", slug="published-mission")
-    partner = make_organisation(name="Partner", slug="partner", country="Japan")
+    partner = make_organisation(name="Partner", slug="partner", country="JP")
     visit = make_visit(mission, day=make_day(mission), title="A visit", organisations=[partner])
     make_agreement(mission, parties=[partner], title="Public agreement", signed_at_visit=visit)
     return mission
