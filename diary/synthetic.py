@@ -24,7 +24,7 @@ from .models import (
 )
 
 COUNTRIES = ["Japan", "Canada", "India", "Brazil", "Kenya", "Norway", "Australia", "Chile"]
-# A mission's host country is its ISO 3166-1 code (an organisation's country is still text).
+# A mission's host country and an organisation's country are ISO 3166-1 codes.
 COUNTRY_CODES = {
     "Japan": "JP",
     "Canada": "CA",
@@ -101,7 +101,7 @@ class Generator:
                     name=f"{self.words(2)} {kind.replace('_', ' ').title()} {n}",
                     slug=f"{self.prefix}-org-{n}",
                     short_name=f"O{n}" if n % 3 == 0 else "",
-                    country=self.rng.choice(COUNTRIES),
+                    country=COUNTRY_CODES[self.rng.choice(COUNTRIES)],
                     kind=kind,
                 )
                 for n in range(count)

@@ -43,7 +43,7 @@ def make_day(mission, date=None, **fields):
 
 def make_organisation(**fields):
     n = _n()
-    defaults = {"name": f"Organisation {n}", "slug": f"organisation-{n}", "country": "Japan"}
+    defaults = {"name": f"Organisation {n}", "slug": f"organisation-{n}", "country": "JP"}
     return Organisation.objects.create(**{**defaults, **fields})
 
 

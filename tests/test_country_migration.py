@@ -1,8 +1,8 @@
 """
 Migration 0018: a mission's host country, the English name staff typed, becomes its ISO code
 (and its history's too); a name that is no country stops it with the mission named, nothing
-written; unapplied, the codes become English names again. Only the diary's last step is
-migrated, back and forth.
+written; unapplied, the codes become English names again. Migration 0020 does the same for an
+organisation's country. Only the migration's own step is migrated, back and forth.
 """
 
 import pytest
@@ -89,3 +89,72 @@ def test_a_host_country_that_is_no_country_stops_the_migration_naming_the_missio
 
     old.get_model("diary", "Mission").objects.filter(slug="far-away").update(host_country="JP")
     assert host_countries(migrate(AFTER)) == {"far-away": "JP", "japan": "JP"}
+
+
+# Migration 0020: an organisation's country, likewise; an empty one stays empty.
+BEFORE_ORGANISATIONS = [("diary", "0019_translated_orderings_and_unique_names")]
+AFTER_ORGANISATIONS = [("diary", "0020_organisation_country_iso")]
+
+
+def old_organisation(apps, slug, country, **fields):
+    return apps.get_model("diary", "Organisation").objects.create(
+        slug=slug, country=country, **{"name": f"Organisation {slug}", **fields}
+    )
+
+
+def organisation_countries(apps, model_name="Organisation"):
+    rows = apps.get_model("diary", model_name).objects.order_by("slug")
+    return {row.slug: row.country for row in rows}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_organisation_country_names_become_iso_codes_and_back(migrations_undone):
+    old = migrate(BEFORE_ORGANISATIONS)
+    jaxa = old_organisation(old, "jaxa", "Japan", name="JAXA")
+    old_organisation(old, "lsa", "lu")
+    old_organisation(old, "spaced", " France ")
+    old_organisation(old, "nowhere", "")
+    old.get_model("diary", "HistoricalOrganisation").objects.create(
+        id=jaxa.pk,
+        uuid=jaxa.uuid,
+        name=jaxa.name,
+        slug=jaxa.slug,
+        country="Japan",
+        kind=jaxa.kind,
+        history_date=timezone.now(),
+        history_type="+",
+    )
+
+    new = migrate(AFTER_ORGANISATIONS)
+    assert organisation_countries(new) == {"jaxa": "JP", "lsa": "LU", "nowhere": "", "spaced": "FR"}
+    assert organisation_countries(new, "HistoricalOrganisation") == {"jaxa": "JP"}
+
+    old = migrate(BEFORE_ORGANISATIONS)
+    assert organisation_countries(old) == {
+        "jaxa": "Japan",
+        "lsa": "Luxembourg",
+        "nowhere": "",
+        "spaced": "France",
+    }
+    assert organisation_countries(old, "HistoricalOrganisation") == {"jaxa": "Japan"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_organisation_country_that_is_no_country_stops_the_migration_naming_it(
+    migrations_undone,
+):
+    old = migrate(BEFORE_ORGANISATIONS)
+    old_organisation(old, "jaxa", "Japan")
+    old_organisation(old, "far-away", "Nippon Land", name="Far Away Agency")
+    with pytest.raises(CommandError) as refused:
+        migrate(AFTER_ORGANISATIONS)
+    message = str(refused.value)
+    assert "organisation “far-away” (Far Away Agency): “Nippon Land”" in message
+    assert "jaxa" not in message
+    # Nothing written, and the migration not recorded: the column still holds the names.
+    assert organisation_countries(old) == {"far-away": "Nippon Land", "jaxa": "Japan"}
+    applied = MigrationExecutor(connection).loader.applied_migrations
+    assert AFTER_ORGANISATIONS[0] not in applied
+
+    old.get_model("diary", "Organisation").objects.filter(slug="far-away").update(country="JP")
+    assert organisation_countries(migrate(AFTER_ORGANISATIONS)) == {"far-away": "JP", "jaxa": "JP"}

@@ -341,6 +341,33 @@ def test_an_old_fixtures_host_country_that_is_no_country_is_refused_naming_it(
     )
 
 
+# An organisation's country, likewise (migration 0020).
+@pytest.mark.parametrize("old_value", ["Luxembourg", " luxembourg ", "lu"])
+def test_an_old_fixtures_organisation_country_name_becomes_its_code(
+    demo_records, tmp_path, old_value
+):
+    Organisation.objects.filter(slug="luxprovide").update(country="FR")
+    _, organisation = find(demo_records, "diary.organisation", slug="luxprovide")
+    organisation["fields"]["country"] = old_value
+    run_import(write(tmp_path, demo_records))
+    assert Organisation.objects.get(slug="luxprovide").country == "LU"
+
+
+def test_an_old_fixtures_organisation_country_that_is_no_country_is_refused_naming_it(
+    demo_records, tmp_path
+):
+    index, organisation = find(demo_records, "diary.organisation", slug="luxprovide")
+    organisation["fields"]["country"] = "Grand Duchy Land"
+    path = write(tmp_path, demo_records)
+    assert_refused(
+        path,
+        f"{at(path, index)} (organisation {organisation['fields']['uuid']}): field “country”: "
+        '"Grand Duchy Land" is not a country: give its ISO 3166-1 alpha-2 code, such as JP, or '
+        "its English name.",
+    )
+    assert Organisation.objects.get(slug="luxprovide").country == "LU"
+
+
 # --- Errors in plain words, with the line where each record starts (issue 15) ---------------
 
 

@@ -14,6 +14,7 @@ from django.db import models
 from django_countries import countries
 from django_countries.fields import CountryField
 
+from ..models import Organisation
 from .fixture_export import EXPORT_ORDER, batched
 
 MODELS_BY_LABEL = {model._meta.label_lower: model for model in EXPORT_ORDER}
@@ -26,6 +27,13 @@ MAX_ERRORS_SHOWN = 20
 
 TEXT_FIELDS = (models.CharField, models.TextField)
 TEXT_VALUE_FIELDS = (models.DateField, models.TimeField, models.UUIDField)
+
+
+def _holds_country_code(model_field):
+    """A mission's host country or an organisation's country: fields that were the country's
+    English name until migrations 0018 and 0020 made them ISO codes."""
+    is_organisations = model_field.model is Organisation and model_field.name == "country"
+    return isinstance(model_field, CountryField) or is_organisations
 
 
 class FixtureImportError(Exception):
@@ -378,9 +386,9 @@ def _read_value(record, model_field, value) -> str | None:
             return f"expected a whole number, got {_json_type(value)} {_show(value)}."
     elif isinstance(model_field, models.BooleanField) and not isinstance(value, bool):
         return f"expected true or false, got {_show(value)}."
-    if isinstance(model_field, CountryField) and value.strip() and value not in countries:
-        # Fixtures from before host countries were ISO codes (migration 0018) give the
-        # English name: read as the migration read stored names ("Japan", "jp" → "JP").
+    if _holds_country_code(model_field) and value.strip() and value not in countries:
+        # Fixtures from before countries were ISO codes (migrations 0018 and 0020) give the
+        # English name: read as the migrations read stored names ("Japan", "jp" → "JP").
         value = value.strip()
         code = value.upper() if value.upper() in countries else countries.by_name(value)
         if not code:
