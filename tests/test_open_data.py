@@ -105,6 +105,13 @@ def test_filters_show_counts_and_link_to_canonical_addresses(client, registry):
     assert 'href="/agreements.csv?party=jaxa"' in html
 
 
+def test_the_country_filter_names_each_partys_country_in_the_readers_language(client, demo):
+    """Parties store ISO codes: the filter's links choose the code and read as a name."""
+    html = get(client, "/ja" + reverse("diary:agreements")).content.decode()
+    for code, name in (("JP", "日本"), ("LU", "ルクセンブルグ")):
+        assert re.search(rf'href="/ja/agreements/\?country={code}">{name}</a>', html), code
+
+
 def test_parameters_in_another_order_are_redirected_to_the_canonical_address(client, demo):
     response = client.get(reverse("diary:agreements") + "?kind=moc&party=jaxa&junk=1")
     assert response.status_code == 301
