@@ -71,6 +71,17 @@ def country_choices():
     return list(countries)
 
 
+def country_field():
+    """A place's or an organisation's country: an ISO 3166-1 alpha-2 code, or empty."""
+    return models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        choices=country_choices,
+        help_text=_("The ISO 3166-1 country, e.g. Japan (JP)."),
+    )
+
+
 def native_name_field(help_text):
     """A name as its owner writes it in its own language; native_language_field() says which."""
     return models.CharField(

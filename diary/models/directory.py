@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from .base import (
     DiaryModel,
     DiaryQuerySet,
-    country_choices,
+    country_field,
     native_language_field,
     native_name_field,
     reference_note_field,
@@ -71,13 +71,7 @@ class Organisation(DiaryModel):
     )
     native_name = native_name_field(_("E.g. 宇宙航空研究開発機構 for JAXA."))
     native_language = native_language_field()
-    country = models.CharField(
-        _("country"),
-        max_length=2,
-        blank=True,
-        choices=country_choices,
-        help_text=_("The ISO 3166-1 country, e.g. Japan (JP)."),
-    )
+    country = country_field()
     kind = models.CharField(_("kind"), max_length=30, choices=Kind, default=Kind.OTHER)
     website = models.URLField(_("website"), blank=True)
     parent = models.ForeignKey(

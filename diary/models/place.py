@@ -12,11 +12,14 @@ from simple_history.models import HistoricalRecords
 from .base import (
     DiaryModel,
     DiaryQuerySet,
-    country_choices,
+    country_field,
     native_language_field,
     native_name_field,
     reference_note_field,
 )
+
+# Where migration 0012 found it: it names diary.models.place.country_choices.
+from .base import country_choices as country_choices
 
 # Six decimals of a degree are about 0.1 m: finer than any building's coordinates.
 COORDINATE_DIGITS = 9
@@ -73,13 +76,7 @@ class Place(DiaryModel):
         help_text=_("As precise as the sources allow: a street address, or a district."),
     )
     city = models.CharField(_("city"), max_length=100, blank=True)
-    country = models.CharField(
-        _("country"),
-        max_length=2,
-        blank=True,
-        choices=country_choices,
-        help_text=_("The ISO 3166-1 country, e.g. Japan (JP)."),
-    )
+    country = country_field()
     latitude = coordinate_field(_("latitude"), 90, _("Decimal degrees north (WGS 84), −90 to 90."))
     longitude = coordinate_field(
         _("longitude"), 180, _("Decimal degrees east (WGS 84), −180 to 180.")
