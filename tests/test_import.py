@@ -315,57 +315,52 @@ def test_an_old_fixtures_site_that_is_not_text_is_refused(demo_records, tmp_path
     assert_refused(write(tmp_path, demo_records), "“site_name” and “city”", "must be text")
 
 
-# --- Fixtures from before host countries were ISO codes (migration 0018) ---------------------
+# --- Fixtures from before countries were ISO codes (migrations 0018 and 0020) ---------------
+
+# A mission's host country and an organisation's country: (model, slug, field, its code, its
+# old English name).
+COUNTRIES_BY_NAME = [
+    (Mission, "japan-2024", "host_country", "JP", "Japan"),
+    (Organisation, "luxprovide", "country", "LU", "Luxembourg"),
+]
 
 
-@pytest.mark.parametrize("old_value", ["Japan", " japan ", "jp"])
-def test_an_old_fixtures_host_country_name_becomes_its_code(demo_records, tmp_path, old_value):
-    Mission.objects.filter(slug="japan-2024").update(host_country="FR")
-    _, mission = find(demo_records, "diary.mission", slug="japan-2024")
-    mission["fields"]["host_country"] = old_value
-    run_import(write(tmp_path, demo_records))
-    assert Mission.objects.get(slug="japan-2024").host_country.code == "JP"
-
-
-def test_an_old_fixtures_host_country_that_is_no_country_is_refused_naming_it(
-    demo_records, tmp_path
+@pytest.mark.parametrize(("model", "slug", "field", "code", "name"), COUNTRIES_BY_NAME)
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        lambda code, name: name,
+        lambda code, name: f" {name.lower()} ",
+        lambda code, name: code.lower(),
+    ],
+    ids=["name", "spaced lower-case name", "lower-case code"],
+)
+def test_an_old_fixtures_country_name_becomes_its_code(
+    demo_records, tmp_path, model, slug, field, code, name, spelling
 ):
-    index, mission = find(demo_records, "diary.mission", slug="japan-2024")
-    mission["fields"]["host_country"] = "Nippon Land"
+    model.objects.filter(slug=slug).update(**{field: "FR"})
+    _, record = find(demo_records, model._meta.label_lower, slug=slug)
+    record["fields"][field] = spelling(code, name)
+    run_import(write(tmp_path, demo_records))
+    # A host country reads as a django-countries Country, whose text is its code.
+    assert str(getattr(model.objects.get(slug=slug), field)) == code
+
+
+@pytest.mark.parametrize(("model", "slug", "field", "code", "name"), COUNTRIES_BY_NAME)
+def test_an_old_fixtures_country_that_is_no_country_is_refused_naming_it(
+    demo_records, tmp_path, model, slug, field, code, name
+):
+    index, record = find(demo_records, model._meta.label_lower, slug=slug)
+    record["fields"][field] = "Nippon Land"
     path = write(tmp_path, demo_records)
     assert_refused(
         path,
-        f"{at(path, index)} (mission {mission['fields']['uuid']}): field “host_country”: "
+        f"{at(path, index)} ({model._meta.model_name} {record['fields']['uuid']}): "
+        f"field “{field}”: "
         '"Nippon Land" is not a country: give its ISO 3166-1 alpha-2 code, such as JP, or its '
         "English name.",
     )
-
-
-# An organisation's country, likewise (migration 0020).
-@pytest.mark.parametrize("old_value", ["Luxembourg", " luxembourg ", "lu"])
-def test_an_old_fixtures_organisation_country_name_becomes_its_code(
-    demo_records, tmp_path, old_value
-):
-    Organisation.objects.filter(slug="luxprovide").update(country="FR")
-    _, organisation = find(demo_records, "diary.organisation", slug="luxprovide")
-    organisation["fields"]["country"] = old_value
-    run_import(write(tmp_path, demo_records))
-    assert Organisation.objects.get(slug="luxprovide").country == "LU"
-
-
-def test_an_old_fixtures_organisation_country_that_is_no_country_is_refused_naming_it(
-    demo_records, tmp_path
-):
-    index, organisation = find(demo_records, "diary.organisation", slug="luxprovide")
-    organisation["fields"]["country"] = "Grand Duchy Land"
-    path = write(tmp_path, demo_records)
-    assert_refused(
-        path,
-        f"{at(path, index)} (organisation {organisation['fields']['uuid']}): field “country”: "
-        '"Grand Duchy Land" is not a country: give its ISO 3166-1 alpha-2 code, such as JP, or '
-        "its English name.",
-    )
-    assert Organisation.objects.get(slug="luxprovide").country == "LU"
+    assert str(getattr(model.objects.get(slug=slug), field)) == code
 
 
 # --- Errors in plain words, with the line where each record starts (issue 15) ---------------
