@@ -2,8 +2,11 @@
 Migration 0018: a mission's host country, the English name staff typed, becomes its ISO code
 (and its history's too); a name that is no country stops it with the mission named, nothing
 written; unapplied, the codes become English names again. Migration 0020 does the same for an
-organisation's country. Only the migration's own step is migrated, back and forth.
+organisation's country, which may be empty. Only the migration's own step is migrated, back
+and forth.
 """
+
+from dataclasses import dataclass
 
 import pytest
 from django.core.management.base import CommandError
@@ -13,8 +16,57 @@ from django.utils import timezone
 
 from .support import migrate, migrate_to_latest
 
-BEFORE = [("diary", "0017_content_translations")]
-AFTER = [("diary", "0018_mission_host_country_iso")]
+
+@dataclass
+class Step:
+    """One migration's records: before and after it, which model and field, how one is made."""
+
+    before: list
+    after: list
+    model: str
+    field: str
+    defaults: dict
+
+    def make(self, apps, slug, country, **fields):
+        return apps.get_model("diary", self.model).objects.create(
+            slug=slug, **{self.field: country, **self.defaults(slug), **fields}
+        )
+
+    def history(self, apps, record, country):
+        """A history entry of `record` from when its country was `country`."""
+        copied = {name: getattr(record, name) for name in ("uuid", "slug", *self.defaults(""))}
+        return apps.get_model("diary", f"Historical{self.model}").objects.create(
+            id=record.pk,
+            **copied,
+            **{self.field: country},
+            history_date=timezone.now(),
+            history_type="+",
+        )
+
+    def stored(self, apps, history=False):
+        """{slug: country} as the database holds it."""
+        model = apps.get_model("diary", f"Historical{self.model}" if history else self.model)
+        return {row.slug: getattr(row, self.field) for row in model.objects.order_by("slug")}
+
+
+MISSIONS = Step(
+    [("diary", "0017_content_translations")],
+    [("diary", "0018_mission_host_country_iso")],
+    "Mission",
+    "host_country",
+    lambda slug: {
+        "title": f"Mission {slug}",
+        "start_date": "2024-06-10",
+        "end_date": "2024-06-14",
+    },
+)
+ORGANISATIONS = Step(
+    [("diary", "0019_translated_orderings_and_unique_names")],
+    [("diary", "0020_organisation_country_iso")],
+    "Organisation",
+    "country",
+    lambda slug: {"name": f"Organisation {slug}", "kind": "other"},
+)
 
 
 @pytest.fixture
@@ -24,137 +76,72 @@ def migrations_undone():
     migrate_to_latest()
 
 
-def old_mission(apps, slug, host_country, **fields):
-    defaults = {"title": f"Mission {slug}", "start_date": "2024-06-10", "end_date": "2024-06-14"}
-    return apps.get_model("diary", "Mission").objects.create(
-        slug=slug, host_country=host_country, **{**defaults, **fields}
-    )
+# {slug: (stored before, after the migration, after unapplying it)}; the first also has a
+# history entry holding the same.
+CONVERSIONS = {
+    "host country": (
+        MISSIONS,
+        {
+            "japan": ("Japan", "JP", "Japan"),
+            "code": ("jp", "JP", "Japan"),
+            "spaced": (" France ", "FR", "France"),
+            # django-countries' English name today comes back: the old one is not kept.
+            "old-name": ("Turkey", "TR", "Türkiye"),
+        },
+    ),
+    "organisation country": (
+        ORGANISATIONS,
+        {
+            "jaxa": ("Japan", "JP", "Japan"),
+            "lsa": ("lu", "LU", "Luxembourg"),
+            "spaced": (" France ", "FR", "France"),
+            "nowhere": ("", "", ""),
+        },
+    ),
+}
 
 
-def host_countries(apps, model_name="Mission"):
-    rows = apps.get_model("diary", model_name).objects.order_by("slug")
-    return {row.slug: row.host_country for row in rows}
-
-
+@pytest.mark.parametrize(("step", "values"), CONVERSIONS.values(), ids=CONVERSIONS.keys())
 @pytest.mark.django_db(transaction=True)
-def test_host_country_names_become_iso_codes_and_back(migrations_undone):
-    old = migrate(BEFORE)
-    japan = old_mission(old, "japan", "Japan")
-    old_mission(old, "code", "jp")
-    old_mission(old, "spaced", " France ")
-    old_mission(old, "old-name", "Turkey")
-    old.get_model("diary", "HistoricalMission").objects.create(
-        id=japan.pk,
-        uuid=japan.uuid,
-        title=japan.title,
-        slug=japan.slug,
-        host_country="Japan",
-        start_date=japan.start_date,
-        end_date=japan.end_date,
-        history_date=timezone.now(),
-        history_type="+",
-    )
+def test_country_names_become_iso_codes_and_back(migrations_undone, step, values):
+    old = migrate(step.before)
+    records = [step.make(old, slug, before) for slug, (before, _, _) in values.items()]
+    first = records[0].slug
+    step.history(old, records[0], values[first][0])
 
-    new = migrate(AFTER)
-    assert host_countries(new) == {"code": "JP", "japan": "JP", "old-name": "TR", "spaced": "FR"}
-    assert host_countries(new, "HistoricalMission") == {"japan": "JP"}
+    new = migrate(step.after)
+    assert step.stored(new) == {slug: after for slug, (_, after, _) in values.items()}
+    assert step.stored(new, history=True) == {first: values[first][1]}
 
-    old = migrate(BEFORE)
-    assert host_countries(old) == {
-        "code": "Japan",
-        "japan": "Japan",
-        # django-countries' English name today: the old one is not kept.
-        "old-name": "Türkiye",
-        "spaced": "France",
-    }
-    assert host_countries(old, "HistoricalMission") == {"japan": "Japan"}
+    old = migrate(step.before)
+    assert step.stored(old) == {slug: back for slug, (_, _, back) in values.items()}
+    assert step.stored(old, history=True) == {first: values[first][2]}
 
 
+@pytest.mark.parametrize(
+    ("step", "far_away", "named"),
+    [
+        (MISSIONS, {"title": "Far away"}, "mission “far-away” (Far away)"),
+        (ORGANISATIONS, {"name": "Far Away Agency"}, "organisation “far-away” (Far Away Agency)"),
+    ],
+    ids=["host country", "organisation country"],
+)
 @pytest.mark.django_db(transaction=True)
-def test_a_host_country_that_is_no_country_stops_the_migration_naming_the_mission(
-    migrations_undone,
+def test_a_country_that_is_no_country_stops_the_migration_naming_its_record(
+    migrations_undone, step, far_away, named
 ):
-    old = migrate(BEFORE)
-    old_mission(old, "japan", "Japan")
-    old_mission(old, "far-away", "Nippon Land", title="Far away")
+    old = migrate(step.before)
+    step.make(old, "japan", "Japan")
+    step.make(old, "far-away", "Nippon Land", **far_away)
     with pytest.raises(CommandError) as refused:
-        migrate(AFTER)
+        migrate(step.after)
     message = str(refused.value)
-    assert "mission “far-away” (Far away): “Nippon Land”" in message
+    assert f"{named}: “Nippon Land”" in message
     assert "japan" not in message
     # Nothing written, and the migration not recorded: the column still holds the names.
-    assert host_countries(old) == {"far-away": "Nippon Land", "japan": "Japan"}
+    assert step.stored(old) == {"far-away": "Nippon Land", "japan": "Japan"}
     applied = MigrationExecutor(connection).loader.applied_migrations
-    assert AFTER[0] not in applied
+    assert step.after[0] not in applied
 
-    old.get_model("diary", "Mission").objects.filter(slug="far-away").update(host_country="JP")
-    assert host_countries(migrate(AFTER)) == {"far-away": "JP", "japan": "JP"}
-
-
-# Migration 0020: an organisation's country, likewise; an empty one stays empty.
-BEFORE_ORGANISATIONS = [("diary", "0019_translated_orderings_and_unique_names")]
-AFTER_ORGANISATIONS = [("diary", "0020_organisation_country_iso")]
-
-
-def old_organisation(apps, slug, country, **fields):
-    return apps.get_model("diary", "Organisation").objects.create(
-        slug=slug, country=country, **{"name": f"Organisation {slug}", **fields}
-    )
-
-
-def organisation_countries(apps, model_name="Organisation"):
-    rows = apps.get_model("diary", model_name).objects.order_by("slug")
-    return {row.slug: row.country for row in rows}
-
-
-@pytest.mark.django_db(transaction=True)
-def test_organisation_country_names_become_iso_codes_and_back(migrations_undone):
-    old = migrate(BEFORE_ORGANISATIONS)
-    jaxa = old_organisation(old, "jaxa", "Japan", name="JAXA")
-    old_organisation(old, "lsa", "lu")
-    old_organisation(old, "spaced", " France ")
-    old_organisation(old, "nowhere", "")
-    old.get_model("diary", "HistoricalOrganisation").objects.create(
-        id=jaxa.pk,
-        uuid=jaxa.uuid,
-        name=jaxa.name,
-        slug=jaxa.slug,
-        country="Japan",
-        kind=jaxa.kind,
-        history_date=timezone.now(),
-        history_type="+",
-    )
-
-    new = migrate(AFTER_ORGANISATIONS)
-    assert organisation_countries(new) == {"jaxa": "JP", "lsa": "LU", "nowhere": "", "spaced": "FR"}
-    assert organisation_countries(new, "HistoricalOrganisation") == {"jaxa": "JP"}
-
-    old = migrate(BEFORE_ORGANISATIONS)
-    assert organisation_countries(old) == {
-        "jaxa": "Japan",
-        "lsa": "Luxembourg",
-        "nowhere": "",
-        "spaced": "France",
-    }
-    assert organisation_countries(old, "HistoricalOrganisation") == {"jaxa": "Japan"}
-
-
-@pytest.mark.django_db(transaction=True)
-def test_an_organisation_country_that_is_no_country_stops_the_migration_naming_it(
-    migrations_undone,
-):
-    old = migrate(BEFORE_ORGANISATIONS)
-    old_organisation(old, "jaxa", "Japan")
-    old_organisation(old, "far-away", "Nippon Land", name="Far Away Agency")
-    with pytest.raises(CommandError) as refused:
-        migrate(AFTER_ORGANISATIONS)
-    message = str(refused.value)
-    assert "organisation “far-away” (Far Away Agency): “Nippon Land”" in message
-    assert "jaxa" not in message
-    # Nothing written, and the migration not recorded: the column still holds the names.
-    assert organisation_countries(old) == {"far-away": "Nippon Land", "jaxa": "Japan"}
-    applied = MigrationExecutor(connection).loader.applied_migrations
-    assert AFTER_ORGANISATIONS[0] not in applied
-
-    old.get_model("diary", "Organisation").objects.filter(slug="far-away").update(country="JP")
-    assert organisation_countries(migrate(AFTER_ORGANISATIONS)) == {"far-away": "JP", "jaxa": "JP"}
+    old.get_model("diary", step.model).objects.filter(slug="far-away").update(**{step.field: "JP"})
+    assert step.stored(migrate(step.after)) == {"far-away": "JP", "japan": "JP"}
