@@ -93,13 +93,30 @@ class AgreementFilter(django_filters.FilterSet):
         return queryset.order_by("mission", Agreement._meta.ordering[1], title, "pk")
 
 
+def country_code(value):
+    """
+    The ISO 3166-1 code of a country as an address may name it: its code in any case, or its
+    name in one of the site's languages (addresses from before migration 0020 said
+    `?country=Luxembourg`). Anything else is returned as it is, and matches nothing.
+    """
+    value = value.strip()
+    if value.upper() in countries:
+        return value.upper()
+    for language, _name in settings.LANGUAGES:
+        if code := countries.by_name(value, language=language):
+            return code
+    return value
+
+
 def canonical_query(query):
     """
     The query string the registry's own links write for this selection: known parameters
-    only, in PARAMETERS order (then `page`), each once, empty filters left out. `page` is
-    kept as sent: anything but a page number is a 404, as on every paginated page.
+    only, in PARAMETERS order (then `page`), each once, empty filters left out, a country by
+    its ISO code. `page` is kept as sent: anything but a page number is a 404, as on every
+    paginated page.
     """
     pairs = [(name, query[name]) for name in PARAMETERS if query.get(name, "") != ""]
+    pairs = [(name, country_code(v) if name == "country" else v) for name, v in pairs]
     if "page" in query:
         pairs.append(("page", query["page"]))
     querydict = type(query)(mutable=True)

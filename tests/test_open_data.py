@@ -112,6 +112,19 @@ def test_the_country_filter_names_each_partys_country_in_the_readers_language(cl
         assert re.search(rf'href="/ja/agreements/\?country={code}">{name}</a>', html), code
 
 
+@pytest.mark.parametrize(
+    ("prefix", "named"),
+    [("", "Luxembourg"), ("", "lu"), ("/fr", "Luxembourg"), ("/ja", "ルクセンブルグ")],
+)
+def test_a_country_named_in_the_address_is_redirected_to_its_code(client, demo, prefix, named):
+    """Bookmarks from before countries were codes (?country=Luxembourg) still find LSA's."""
+    response = client.get(prefix + reverse("diary:agreements"), {"country": named})
+    assert response.status_code == 301
+    assert response["Location"] == f"{prefix}/agreements/?country=LU"
+    csv = reverse("diary:agreements_csv")
+    assert client.get(csv, {"country": named})["Location"] == f"{csv}?country=LU"
+
+
 def test_parameters_in_another_order_are_redirected_to_the_canonical_address(client, demo):
     response = client.get(reverse("diary:agreements") + "?kind=moc&party=jaxa&junk=1")
     assert response.status_code == 301
