@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from .models import Agreement
+from .models.base import country_code
 from .translated import reading_order, translate_texts
 
 #: The registry's query parameters, in the order its addresses write them.
@@ -93,21 +94,6 @@ class AgreementFilter(django_filters.FilterSet):
         return queryset.order_by("mission", Agreement._meta.ordering[1], title, "pk")
 
 
-def country_code(value):
-    """
-    The ISO 3166-1 code of a country as an address may name it: its code in any case, or its
-    name in one of the site's languages (addresses from before migration 0020 said
-    `?country=Luxembourg`). Anything else is returned as it is, and matches nothing.
-    """
-    value = value.strip()
-    if value.upper() in countries:
-        return value.upper()
-    for language, _name in settings.LANGUAGES:
-        if code := countries.by_name(value, language=language):
-            return code
-    return value
-
-
 def canonical_query(query):
     """
     The query string the registry's own links write for this selection: known parameters
@@ -116,7 +102,12 @@ def canonical_query(query):
     paginated page.
     """
     pairs = [(name, query[name]) for name in PARAMETERS if query.get(name, "") != ""]
-    pairs = [(name, country_code(v) if name == "country" else v) for name, v in pairs]
+    # A country named in any of the site's languages (addresses from before migration 0020
+    # said ?country=Luxembourg) by its code; anything else as sent, which matches nothing.
+    languages = [code for code, _name in settings.LANGUAGES]
+    pairs = [
+        (name, (country_code(v, languages) or v) if name == "country" else v) for name, v in pairs
+    ]
     if "page" in query:
         pairs.append(("page", query["page"]))
     querydict = type(query)(mutable=True)

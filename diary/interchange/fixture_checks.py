@@ -15,6 +15,7 @@ from django_countries import countries
 from django_countries.fields import CountryField
 
 from ..models import Organisation
+from ..models.base import country_code
 from .fixture_export import EXPORT_ORDER, batched
 
 MODELS_BY_LABEL = {model._meta.label_lower: model for model in EXPORT_ORDER}
@@ -389,8 +390,7 @@ def _read_value(record, model_field, value) -> str | None:
     if _holds_country_code(model_field) and value.strip() and value not in countries:
         # Fixtures from before countries were ISO codes (migrations 0018 and 0020) give the
         # English name: read as the migrations read stored names ("Japan", "jp" → "JP").
-        value = value.strip()
-        code = value.upper() if value.upper() in countries else countries.by_name(value)
+        code = country_code(value)
         if not code:
             return (
                 f"{_show(value)} is not a country: give its ISO 3166-1 alpha-2 code, such as "

@@ -71,6 +71,21 @@ def country_choices():
     return list(countries)
 
 
+def country_code(value, languages=("en",)):
+    """
+    The ISO 3166-1 alpha-2 code of a country as people write it: its code in any case, or its
+    name in one of `languages` (django-countries' names), spaces around ignored; "" when it
+    names no country. Fixtures and addresses from before migrations 0018 and 0020 give names.
+    """
+    value = value.strip()
+    if value.upper() in countries:
+        return value.upper()
+    for language in languages:
+        if code := countries.by_name(value, language=language):
+            return code
+    return ""
+
+
 def country_field():
     """A place's or an organisation's country: an ISO 3166-1 alpha-2 code, or empty."""
     return models.CharField(
