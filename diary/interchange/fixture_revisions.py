@@ -175,13 +175,12 @@ def check(records, missions_in_file, user=None):
         raise FixtureImportError(errors)
 
 
+# What a revision record restores: the same attributes on a RevisionRecord and a Revision.
+VALUES = ("published_at", "note", "significant", "document")
+
+
 def _values(record):
-    return {
-        "published_at": record.published_at,
-        "note": record.note,
-        "significant": record.significant,
-        "document": record.document,
-    }
+    return {name: getattr(record, name) for name in VALUES}
 
 
 def _stored_revisions(records):
@@ -203,14 +202,10 @@ def _stored_values(revision):
     """What the database holds for a revision, as _values() gives a record's; None if none."""
     if revision is None:
         return None
-    moment = revision.published_at
-    return {
-        # The file keeps milliseconds (DjangoJSONEncoder).
-        "published_at": moment.replace(microsecond=moment.microsecond // 1000 * 1000),
-        "note": revision.note,
-        "significant": revision.significant,
-        "document": revision.document,
-    }
+    values = _values(revision)
+    moment = values["published_at"]  # the file keeps milliseconds (DjangoJSONEncoder)
+    values["published_at"] = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    return values
 
 
 def write(records, report):
