@@ -388,7 +388,8 @@ class PublicPageCacheMiddleware:
     Answer anonymous readers from the cache, before the rest of the middleware runs.
 
     Place it after WhiteNoise (static files never reach it) and inside whatever turns a
-    database outage into a 503, since it reads the content version.
+    database outage into a 503, since it reads the content version, and before anything
+    else that queries the database: that read is each request's connection check.
     """
 
     def __init__(self, get_response):
@@ -400,6 +401,9 @@ class PublicPageCacheMiddleware:
         self.shared = SharedPages(PAGE_CACHE_ALIAS)
 
     def __call__(self, request):
+        # Every request's first query, whatever it asks for: it is also the check that this
+        # process's kept database connection still works (see ContentVersion.current).
+        _content_version(request)
         declared = self.public_paths.get(request.path)
         if not _may_share(request, declared or SharedView(frozenset(), everyone=False)):
             # Not an anonymous reader; the view may still share its answer with everyone.

@@ -12,7 +12,10 @@ and how long to keep a connection. Anything the URL itself sets wins (e.g.
 - A cache is an optimisation: a Redis that is down or hangs must cost a fraction of a
   second per request at most (and the page cache stops asking for a while after a failure).
 - Persistent connections, checked before reuse: opening a connection (and SQLite's
-  PRAGMAs) costs more than serving a cached page.
+  PRAGMAs) costs more than serving a cached page. The check is each request's first query,
+  the content version read (diary.models.ContentVersion.current), which reconnects once
+  when the kept connection has died; Django's CONN_HEALTH_CHECKS would add a `SELECT 1`
+  round trip of its own to every request, so it is off by default.
 """
 
 import json
@@ -23,7 +26,7 @@ logger = logging.getLogger(__name__)
 POSTGRESQL = "django.db.backends.postgresql"
 REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 
-# Seconds a connection is kept between requests; each reuse is checked first.
+# Seconds a connection is kept between requests; each reuse is checked by its first query.
 CONN_MAX_AGE = 600
 # libpq counts whole seconds and waits at least 2.
 DATABASE_CONNECT_TIMEOUT = 3
@@ -38,7 +41,7 @@ def database(config, *, connect_timeout=None, statement_timeout_ms=None):
     """A DATABASES entry (as django-environ parses it) with the app's defaults added."""
     config = {**config, "OPTIONS": dict(config.get("OPTIONS") or {})}
     config.setdefault("CONN_MAX_AGE", CONN_MAX_AGE)
-    config.setdefault("CONN_HEALTH_CHECKS", True)
+    config.setdefault("CONN_HEALTH_CHECKS", False)
     if config["ENGINE"] == POSTGRESQL:
         options = config["OPTIONS"]
         options.setdefault("connect_timeout", connect_timeout or DATABASE_CONNECT_TIMEOUT)

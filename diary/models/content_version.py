@@ -2,7 +2,15 @@
 
 import time
 
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    models,
+    router,
+    transaction,
+)
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
@@ -34,10 +42,32 @@ class ContentVersion(models.Model):
         """
         (value, changed_at) in one query; (0, 0) before anything was ever saved.
 
-        Read on every public request, so it skips the ORM's query building, which costs
-        more than this primary-key lookup itself.
+        Read first thing on every request (diary.caching), so it is also the check that the
+        database connection kept from an earlier request still works: a connection the
+        server has closed meanwhile (a restart, a failover, an idle timeout) is dropped and
+        the read made once more on a new one. That is what Django's CONN_HEALTH_CHECKS does
+        with a `SELECT 1` of its own, a second round trip per request; Django has no public
+        way to let a request's first query serve as that check, so the app's default turns
+        Django's off (missiontracker/backing_services.py) and this read does the job.
+
+        It skips the ORM's query building, which costs more than this primary-key lookup.
         """
         connection = connections[using or router.db_for_read(cls)]
+        # Connecting afresh and failing is an outage, not a stale connection: no second try.
+        connection.ensure_connection()
+        try:
+            return cls._read(connection)
+        except (OperationalError, InterfaceError):
+            # Inside a transaction a new connection would not see its work: the caller's.
+            # Outside one, a second failure on a new connection is the caller's too (the
+            # database is down: answered 503 by missiontracker.middleware).
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+            return cls._read(connection)
+
+    @classmethod
+    def _read(cls, connection):
         quote = connection.ops.quote_name
         sql = "SELECT {}, {} FROM {} WHERE {} = %s".format(
             quote("value"), quote("changed_at"), quote(cls._meta.db_table), quote("id")
