@@ -15,14 +15,7 @@ from icalendar.parser import unescape_backslash
 from diary.models import Agreement, Mission, Visit
 from diary.synthetic import Sizes, generate
 
-from .factories import (
-    make_day,
-    make_mission,
-    make_organisation,
-    make_person,
-    make_place,
-    make_visit,
-)
+from . import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -83,10 +76,10 @@ def test_event_carries_place_people_and_a_link_back(client, demo):
 
 
 def test_timed_visit_is_an_event_in_the_missions_timezone(client):
-    mission = make_mission(timezone="Asia/Tokyo")
-    make_visit(
+    mission = factories.make_mission(timezone="Asia/Tokyo")
+    factories.make_visit(
         mission,
-        day=make_day(mission),
+        day=factories.make_day(mission),
         title="Morning briefing",
         starts_at=datetime.time(9, 30),
         ends_at=datetime.time(11),
@@ -102,10 +95,9 @@ def test_timed_visit_is_an_event_in_the_missions_timezone(client):
 
 
 def test_visit_with_a_start_but_no_end_is_an_event_at_that_moment(client):
-    mission = make_mission(timezone="Asia/Tokyo")
-    make_visit(
-        mission, day=make_day(mission), title="Press conference", starts_at=datetime.time(14)
-    )
+    mission = factories.make_mission(timezone="Asia/Tokyo")
+    day = factories.make_day(mission)
+    factories.make_visit(mission, day=day, title="Press conference", starts_at=datetime.time(14))
     event = events_by_summary(fetch_feed(client, mission))["Press conference"]
     assert event.start == datetime.datetime(2024, 6, 10, 14, tzinfo=TOKYO)
     # No invented duration: per RFC 5545 the event ends when it starts.
@@ -150,8 +142,8 @@ def test_unknown_missions_feed_is_404(client, db):
 
 
 def test_feed_holds_only_its_own_missions_visits(client, demo, draft_world):
-    other = make_mission(title="Mission to Canada", slug="canada-2025")
-    make_visit(other, day=make_day(other), title="Canadian Space Agency")
+    other = factories.make_mission(title="Mission to Canada", slug="canada-2025")
+    factories.make_visit(other, day=factories.make_day(other), title="Canadian Space Agency")
     content = fetch_feed(client, demo).content.decode()
     assert "Secret" not in content
     assert "Canadian Space Agency" not in content
@@ -177,7 +169,12 @@ def test_feed_is_built_in_a_fixed_number_of_queries(client, demo):
     assert events == 2
     day = demo.days.first()
     for _ in range(10):
-        make_visit(demo, day=day, people=[make_person()], organisations=[make_organisation()])
+        factories.make_visit(
+            demo,
+            day=day,
+            people=[factories.make_person()],
+            organisations=[factories.make_organisation()],
+        )
     assert feed_queries() == (few, 12)
     # The content version, the mission, its visits, its days, and two per link table (the
     # links as ids, then each organisation or person once).
@@ -193,13 +190,13 @@ AWKWARD_READ = "Talks, lunch; notes \\ a path\nSecond paragraph\nThird\nFourth"
 
 @pytest.fixture
 def awkward_mission(db):
-    mission = make_mission(title=AWKWARD, summary=AWKWARD)
-    make_visit(
+    mission = factories.make_mission(title=AWKWARD, summary=AWKWARD)
+    factories.make_visit(
         mission,
-        day=make_day(mission),
+        day=factories.make_day(mission),
         title=AWKWARD,
         summary=AWKWARD,
-        place=make_place(name=AWKWARD, city="Tokyo, Minato; 港区"),
+        place=factories.make_place(name=AWKWARD, city="Tokyo, Minato; 港区"),
     )
     return mission
 
@@ -328,22 +325,22 @@ def build_awkward_mission():
     mission.start_date = datetime.date(2024, 10, 26)  # Berlin's clocks go back on the 27th
     mission.end_date = mission.start_date + datetime.timedelta(days=3)
     mission.save()
-    day = make_day(mission, date=mission.start_date + datetime.timedelta(days=1))
+    day = factories.make_day(mission, date=mission.start_date + datetime.timedelta(days=1))
     Visit.objects.filter(mission=mission, day__isnull=False).update(day=day)
-    awkward_organisation = make_organisation(name=AWKWARD, short_name="A;B,C\\D")
-    awkward_person = make_person(
+    awkward_organisation = factories.make_organisation(name=AWKWARD, short_name="A;B,C\\D")
+    awkward_person = factories.make_person(
         name="Ōno Tarō, Jr.; \\", honorific="Dr;", role=AWKWARD, organisation=awkward_organisation
     )
     times = [(None, None), (datetime.time(2, 30), None), (datetime.time(1), datetime.time(3))]
     for offset in range(50, 80):
         start, end = times[offset % 3]
-        make_visit(
+        factories.make_visit(
             mission,
             day=day,
             slug=f"awkward-{offset}",
             title=("x" * offset + TRICKY)[:200],
             summary="y" * offset + TRICKY * 20 + "z" * offset,
-            place=make_place(
+            place=factories.make_place(
                 name="s" * (offset - 40) + TRICKY if offset % 4 else "港区",
                 city="港区, Tokyo" if offset % 5 else "",
             )
@@ -352,7 +349,7 @@ def build_awkward_mission():
             starts_at=start,
             ends_at=end,
             organisations=[awkward_organisation] if offset % 2 else [],
-            people=[awkward_person, make_person(name=f"P{offset}")] if offset % 3 else [],
+            people=[awkward_person, factories.make_person(name=f"P{offset}")] if offset % 3 else [],
         )
     return mission.pk
 
@@ -426,10 +423,10 @@ def test_a_dated_visit_has_its_own_calendar_file_with_the_feeds_event(client, de
 
 
 def test_a_timed_visit_file_carries_its_timezone(client):
-    mission = make_mission(slug="timed")
-    visit = make_visit(
+    mission = factories.make_mission(slug="timed")
+    visit = factories.make_visit(
         mission,
-        day=make_day(mission),
+        day=factories.make_day(mission),
         title="Morning meeting",
         starts_at=datetime.time(9, 30),
         ends_at=datetime.time(11),
@@ -458,8 +455,8 @@ def test_a_draft_visit_has_no_calendar_file_even_for_staff(staff_client, draft_w
 
 
 def test_a_visit_file_is_built_in_a_fixed_number_of_queries():
-    mission = make_mission(slug="busy")
-    day = make_day(mission)
+    mission = factories.make_mission(slug="busy")
+    day = factories.make_day(mission)
 
     def queries(visit):
         client = Client(headers={"Cookie": "sessionid=none"})  # past the page cache
@@ -467,12 +464,19 @@ def test_a_visit_file_is_built_in_a_fixed_number_of_queries():
             assert client.get(visit_ics_url(visit)).status_code == 200
         return len(captured)
 
-    lone = make_visit(mission, day=day, organisations=[make_organisation()], people=[make_person()])
-    few = queries(lone)
-    crowded = make_visit(
+    lone = factories.make_visit(
         mission,
         day=day,
-        organisations=[make_organisation() for _ in range(8)],
-        people=[make_person(organisation=make_organisation()) for _ in range(8)],
+        organisations=[factories.make_organisation()],
+        people=[factories.make_person()],
+    )
+    few = queries(lone)
+    crowded = factories.make_visit(
+        mission,
+        day=day,
+        organisations=[factories.make_organisation() for _ in range(8)],
+        people=[
+            factories.make_person(organisation=factories.make_organisation()) for _ in range(8)
+        ],
     )
     assert queries(crowded) == few

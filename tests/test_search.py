@@ -10,16 +10,7 @@ from diary.models import Visit
 from diary.search import KINDS, search_kind
 from diary.search import search as search_records
 
-from .factories import (
-    make_agreement,
-    make_day,
-    make_draft_mission,
-    make_mission,
-    make_organisation,
-    make_person,
-    make_place,
-    make_visit,
-)
+from . import factories
 from .support import MAX_PUBLIC_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
@@ -134,10 +125,10 @@ def test_search_syntax_characters_are_harmless(client, demo):
 
 
 def test_results_are_capped_per_kind_and_say_how_many_there_are(client):
-    mission = make_mission()
-    day = make_day(mission)
+    mission = factories.make_mission()
+    day = factories.make_day(mission)
     for n in range(25):
-        make_visit(mission, day=day, title=f"Probe stop {n:02d}")
+        factories.make_visit(mission, day=day, title=f"Probe stop {n:02d}")
     response = search(client, "probe")
     (group,) = response.context["results"]
     assert (group.count, len(group.results)) == (25, 20)
@@ -152,16 +143,16 @@ def test_search_runs_in_a_fixed_number_of_queries(client, demo, django_assert_ma
 
 
 def test_a_visit_result_says_where_and_when_or_that_the_date_is_not_stated(client):
-    mission = make_mission(title="Mission to Kansai")
-    day = make_day(mission, date=datetime.date(2024, 6, 11))
-    make_visit(
+    mission = factories.make_mission(title="Mission to Kansai")
+    day = factories.make_day(mission, date=datetime.date(2024, 6, 11))
+    factories.make_visit(
         mission,
         day=day,
         title="Probe laboratory",
         starts_at=datetime.time(9, 30),
-        place=make_place(name="Space lab", city="Osaka"),
+        place=factories.make_place(name="Space lab", city="Osaka"),
     )
-    make_visit(mission, title="Probe dinner")
+    factories.make_visit(mission, title="Probe dinner")
     html = search(client, "probe").content.decode()
     assert html.count(f'<a href="{mission.get_absolute_url()}">Mission to Kansai</a>') == 2
     assert "Tuesday 11 June 2024" in html
@@ -171,15 +162,15 @@ def test_a_visit_result_says_where_and_when_or_that_the_date_is_not_stated(clien
 
 
 def test_an_agreement_result_gives_its_kind_level_and_signature_date(client):
-    mission = make_mission()
-    make_agreement(
+    mission = factories.make_mission()
+    factories.make_agreement(
         mission,
         title="Probe data exchange",
         kind="loi",
         level="government",
         signed_on=datetime.date(2024, 6, 12),
     )
-    make_agreement(mission, title="Probe sharing")
+    factories.make_agreement(mission, title="Probe sharing")
     html = search(client, "probe").content.decode()
     assert '<span class="badge">Letter of Intent</span>' in html
     assert "Government level" in html
@@ -209,10 +200,12 @@ def test_a_draft_mission_shows_through_neither_feed_nor_search(draft_world):
     connection.vendor != "postgresql", reason="ranking is PostgreSQL full-text search"
 )
 def test_on_postgresql_a_match_in_the_name_ranks_first(client):
-    mission = make_mission()
-    day = make_day(mission)
-    make_visit(mission, day=day, title="Archive tour", body="Samples returned by Hayabusa.")
-    make_visit(mission, day=day, title="Hayabusa return capsule")
+    mission = factories.make_mission()
+    day = factories.make_day(mission)
+    factories.make_visit(
+        mission, day=day, title="Archive tour", body="Samples returned by Hayabusa."
+    )
+    factories.make_visit(mission, day=day, title="Hayabusa return capsule")
     assert found(search(client, "hayabusa"))["visits"] == [
         "Hayabusa return capsule",
         "Archive tour",
@@ -262,10 +255,10 @@ def visits_found(query):
 @postgresql_only
 def test_on_postgresql_an_edit_ranks_at_once_by_save_and_by_queryset_update():
     """A word in the name ranks first: the stored vector is current after each kind of write."""
-    mission = make_mission()
-    day = make_day(mission)
-    make_visit(mission, day=day, title="Archive tour", body="Quetzal samples returned.")
-    capsule = make_visit(mission, day=day, title="Return capsule")
+    mission = factories.make_mission()
+    day = factories.make_day(mission)
+    factories.make_visit(mission, day=day, title="Archive tour", body="Quetzal samples returned.")
+    capsule = factories.make_visit(mission, day=day, title="Return capsule")
     assert visits_found("quetzal") == ["Archive tour"]
 
     Visit.objects.filter(pk=capsule.pk).update(title="Quetzal return capsule")
@@ -317,11 +310,11 @@ def test_finds_parts_of_an_organisation_through_their_parent(client, demo):
 
 def test_an_unpublished_parent_neither_finds_nor_is_shown(client):
     """A parent named only by drafts stays unknown: its name finds nothing, no line names it."""
-    mission = make_mission()
-    hidden = make_organisation(name="Quiet Holding", slug="quiet-holding")
-    make_visit(make_draft_mission(), organisations=[hidden])
-    part = make_organisation(name="Open Lab", slug="open-lab", parent=hidden)
-    make_visit(mission, organisations=[part])
+    mission = factories.make_mission()
+    hidden = factories.make_organisation(name="Quiet Holding", slug="quiet-holding")
+    factories.make_visit(factories.make_draft_mission(), organisations=[hidden])
+    part = factories.make_organisation(name="Open Lab", slug="open-lab", parent=hidden)
+    factories.make_visit(mission, organisations=[part])
     assert found(search(client, "quiet holding")) == {}
     response = search(client, "open lab")
     assert found(response)["organisations"] == ["Open Lab"]
@@ -331,18 +324,20 @@ def test_an_unpublished_parent_neither_finds_nor_is_shown(client):
 def test_a_draft_agreement_is_not_found_by_its_kind_nor_a_draft_person_by_organisation(
     client, draft_world
 ):
-    mission = make_mission()
-    make_agreement(mission, title="Public accord", kind="loi")
+    mission = factories.make_mission()
+    factories.make_agreement(mission, title="Public accord", kind="loi")
     assert found(search(client, "MoC")) == {}  # the draft world's agreement is an MoC
     assert found(search(client, "LoI"))["agreements"] == ["Public accord"]
     assert found(search(client, "hidden partner")) == {}
 
 
 def test_agreement_results_are_grouped_by_mission(client):
-    first = make_mission(title="Mission to Osaka", start_date=datetime.date(2024, 6, 10))
-    second = make_mission(title="Mission to Nagoya", start_date=datetime.date(2023, 6, 10))
+    first = factories.make_mission(title="Mission to Osaka", start_date=datetime.date(2024, 6, 10))
+    second = factories.make_mission(
+        title="Mission to Nagoya", start_date=datetime.date(2023, 6, 10)
+    )
     for mission in (first, second, first, second):
-        make_agreement(mission, title=f"Probe accord of the {mission.title}")
+        factories.make_agreement(mission, title=f"Probe accord of the {mission.title}")
     response = search(client, "probe accord")
     groups = {group.kind.key: group for group in response.context["results"]}
     assert [(mission.title, len(items)) for mission, items in groups["agreements"].by_mission] == [
@@ -364,8 +359,8 @@ def test_matched_words_are_highlighted(client, demo):
 
 
 def test_highlighting_escapes_what_the_record_and_the_query_hold(client):
-    mission = make_mission()
-    make_visit(mission, title="Probe <b>bold</b> & <script>alert(1)</script>")
+    mission = factories.make_mission()
+    factories.make_visit(mission, title="Probe <b>bold</b> & <script>alert(1)</script>")
     html = search(client, "<b>bold</b>").content.decode()
     assert "<b>" not in html and "<script>alert" not in html
     assert "Probe <mark>&lt;b&gt;bold&lt;/b&gt;</mark> &amp; &lt;script&gt;" in html
@@ -392,12 +387,14 @@ def test_search_queries_do_not_grow_with_the_results():
     """One record of each kind found, then many: the same number of queries."""
 
     def world(n):
-        mission = make_mission(title=f"Probe mission {n}")
-        parent = make_organisation(name=f"Probe holding {n}")
-        organisation = make_organisation(name=f"Probe lab {n}", parent=parent)
-        person = make_person(name=f"Probe person {n}", organisation=organisation)
-        make_visit(mission, day=make_day(mission), organisations=[organisation], people=[person])
-        make_agreement(mission, parties=[organisation], title=f"Probe accord {n}")
+        mission = factories.make_mission(title=f"Probe mission {n}")
+        parent = factories.make_organisation(name=f"Probe holding {n}")
+        organisation = factories.make_organisation(name=f"Probe lab {n}", parent=parent)
+        person = factories.make_person(name=f"Probe person {n}", organisation=organisation)
+        factories.make_visit(
+            mission, day=factories.make_day(mission), organisations=[organisation], people=[person]
+        )
+        factories.make_agreement(mission, parties=[organisation], title=f"Probe accord {n}")
 
     world(0)
     one = queries_of_a_search("probe")
@@ -412,8 +409,8 @@ def test_search_queries_do_not_grow_with_the_results():
 def test_finds_a_mission_by_its_host_countrys_name_in_any_language(client, query):
     """The mission stores the code JP and says "Japan" nowhere: its country's name in
     English, French or Japanese finds it, and no mission of another country."""
-    make_mission(title="Economic mission", slug="economic", host_country="JP")
-    make_mission(title="Trade mission", slug="trade", host_country="FR")
+    factories.make_mission(title="Economic mission", slug="economic", host_country="JP")
+    factories.make_mission(title="Trade mission", slug="trade", host_country="FR")
     assert found(search(client, query)) == {"missions": ["Economic mission"]}
 
 
@@ -433,7 +430,7 @@ def test_an_organisations_country_is_shown_highlighted_in_the_readers_language(c
 
 
 def test_a_country_name_found_is_shown_highlighted_in_the_readers_language(client):
-    make_mission(title="Economic mission", host_country="JP")
+    factories.make_mission(title="Economic mission", host_country="JP")
     response = client.get("/fr" + SEARCH_URL, {"q": "japon"})
     assert response.status_code == 200
     assert "<mark>Japon</mark>" in response.content.decode()
