@@ -13,18 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from modeltranslation.translator import translator
 
-from diary.models import (
-    Agreement,
-    CooperationArea,
-    Day,
-    Mission,
-    Organisation,
-    Person,
-    Place,
-    Source,
-    Visit,
-)
+from diary.models import Mission, Organisation, Person, Place, Source
 from diary.synthetic import Sizes, generate
 
 from . import factories
@@ -37,15 +28,6 @@ pytestmark = [
 NOTICE = {
     "fr": "Une partie de cette page n’est disponible qu’en anglais",
     "ja": "このページの一部は英語でのみ提供しています",
-}
-# Every model with translated content fields, and those fields (diary/translation.py).
-TRANSLATED = {
-    Mission: ("title", "summary"),
-    Day: ("title", "summary"),
-    Visit: ("title", "summary", "body"),
-    Agreement: ("title", "summary"),
-    CooperationArea: ("name",),
-    Source: ("title",),
 }
 # Links a crawl of the public pages does not follow: documents, not pages.
 NOT_PAGES = (".json", ".ics", ".csv", ".xml", ".geojson", "/feed/", ".atom")
@@ -103,7 +85,9 @@ def proper_names():
 def fallback_lines(language):
     """Each line of English text that the demo has in no `language`, by the text."""
     lines = set()
-    for model, fields in TRANSLATED.items():
+    # Every model with translated content fields, and those fields (diary/translation.py).
+    for model in translator.get_registered_models():
+        fields = translator.get_options_for_model(model).fields
         for record in model.objects.all():
             for field in fields:
                 english = getattr(record, f"{field}_en") or ""
@@ -278,7 +262,7 @@ def test_translated_pages_run_as_many_queries_for_one_item_as_for_many(client, l
     agreement = factories.make_agreement(
         small, parties=[organisation], signed_day=day, signed_at_visit=visit
     )
-    agreement.areas.add(CooperationArea.objects.create(name="Area", slug="area"))
+    agreement.areas.create(name="Area", slug="area")
     source = Source.objects.create(title="Article")
     for record in (small, visit, agreement):
         record.sources.add(source)
