@@ -15,6 +15,7 @@ from django.utils import translation
 from diary.models import Mission
 
 from . import factories
+from .support import migrate_to_latest
 
 # Each test's setup/call/teardown reports, so fixtures can tell whether the test failed
 # (the browser tests save screenshots then).
@@ -170,6 +171,13 @@ def class_rows(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture
+def migrations_undone():
+    """For a migration test: whatever it migrates to, the database ends at the latest again."""
+    yield
+    migrate_to_latest()
 
 
 @pytest.fixture

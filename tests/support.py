@@ -71,7 +71,7 @@ def translate_where_missing(mission):
     return type(mission).objects.get(pk=mission.pk)
 
 
-# --- Migration tests (tests/test_places.py, tests/test_country_migration.py) ------------------
+# --- Migration tests (tests/test_places.py, test_country_migration.py, test_content_translation.py)
 
 
 def migrate(targets):
@@ -87,3 +87,11 @@ def migrate_to_latest():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def old_mission(apps, **fields):
+    """A mission made in the migration state `apps`, from before host countries were codes."""
+    fields = {"title": "M", "slug": "m", "host_country": "Japan", **fields}
+    return apps.get_model("diary", "Mission").objects.create(
+        start_date="2024-06-10", end_date="2024-06-14", **fields
+    )

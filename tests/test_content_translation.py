@@ -5,8 +5,6 @@ import re
 
 import pytest
 from django.contrib import admin
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import translation
 from django.utils.datastructures import MultiValueDict
@@ -16,6 +14,7 @@ from diary.models import CooperationArea, Day, Mission, Visit
 from . import factories
 from .browsing import admin_url, read_form, single_values
 from .diary_state import empty_diary, export_bytes
+from .support import migrate, old_mission
 
 pytestmark = pytest.mark.django_db
 
@@ -125,29 +124,12 @@ def test_fixtures_round_trip_every_language(demo, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_migration_keeps_todays_text_as_the_english_text():
-    before, after = [("diary", "0016_visit_place_only")], [("diary", "0017_content_translations")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    mission = old.get_model("diary", "Mission").objects.create(
-        title="M",
-        slug="m",
-        summary="S",
-        host_country="Japan",
-        start_date="2024-06-10",
-        end_date="2024-06-14",
-    )
-    try:
-        executor = MigrationExecutor(connection)
-        executor.migrate(after)
-        new = executor.loader.project_state(after).apps
-        migrated = new.get_model("diary", "Mission").objects.get(pk=mission.pk)
-        assert (migrated.title_en, migrated.summary_en, migrated.title_fr) == ("M", "S", None)
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+def test_migration_keeps_todays_text_as_the_english_text(migrations_undone):
+    old = migrate([("diary", "0016_visit_place_only")])
+    mission = old_mission(old, summary="S")
+    new = migrate([("diary", "0017_content_translations")])
+    migrated = new.get_model("diary", "Mission").objects.get(pk=mission.pk)
+    assert (migrated.title_en, migrated.summary_en, migrated.title_fr) == ("M", "S", None)
 
 
 def test_a_record_is_found_by_its_french_text(client, demo):
