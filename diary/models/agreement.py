@@ -17,12 +17,13 @@ from .base import (
     date_in_range,
     inferred_note_field,
     optional_date,
+    optional_link,
 )
 from .directory import Organisation, Person
 from .history import TranslatedHistoricalRecords
 from .mission import Day, Mission, Visit
 from .search_vector import LANGUAGE_COLUMNS, search_vector_field, translated
-from .source import Source
+from .source import sources_field
 
 
 class CooperationAreaQuerySet(DiaryQuerySet):
@@ -187,22 +188,8 @@ class Agreement(DiaryModel):
             "is chosen here; with nothing chosen, the dates decide (in force, signed)."
         ),
     )
-    signed_day = models.ForeignKey(
-        Day,
-        verbose_name=_("signed on mission day"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="agreements",
-    )
-    signed_at_visit = models.ForeignKey(
-        Visit,
-        verbose_name=_("signed during visit"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="agreements",
-    )
+    signed_day = optional_link(Day, _("signed on mission day"), "agreements")
+    signed_at_visit = optional_link(Visit, _("signed during visit"), "agreements")
     areas = models.ManyToManyField(
         CooperationArea,
         verbose_name=_("areas of cooperation"),
@@ -218,9 +205,7 @@ class Agreement(DiaryModel):
     renews = lifecycle_link(_("renews"), "renewed_by")
     supersedes = lifecycle_link(_("supersedes"), "superseded_by")
     amends = lifecycle_link(_("amends"), "amended_by")
-    sources = models.ManyToManyField(
-        Source, verbose_name=_("sources"), blank=True, related_name="agreements"
-    )
+    sources = sources_field("agreements")
     inferred_note = inferred_note_field()
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
@@ -343,13 +328,10 @@ class Signatory(DiaryModel):
     capacity = models.CharField(
         _("capacity"), max_length=200, blank=True, help_text=_("E.g. President.")
     )
-    on_behalf_of = models.ForeignKey(
+    on_behalf_of = optional_link(
         Organisation,
-        verbose_name=_("on behalf of"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="signatures",
+        _("on behalf of"),
+        "signatures",
         help_text=_("The party the person signed for."),
     )
 

@@ -126,6 +126,19 @@ def optional_url(verbose_name, help_text):
     return models.URLField(verbose_name, max_length=500, blank=True, help_text=help_text)
 
 
+def optional_link(to, verbose_name, related_name, **options):
+    """An optional link to another record, which cannot be deleted while linked (PROTECT)."""
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        **options,
+    )
+
+
 def date_in_range(field, name):
     """The database's copy of validate_diary_date, for one date column (empty is fine)."""
     return models.CheckConstraint(

@@ -13,9 +13,10 @@ from .base import (
     country_field,
     native_language_field,
     native_name_field,
+    optional_link,
     reference_note_field,
 )
-from .place import validate_wikidata_id
+from .place import WikidataItem, validate_wikidata_id
 from .search_vector import search_vector_field
 
 # "Part of" chains are short in life (a centre, part of an agency, part of a ministry). Past
@@ -54,7 +55,7 @@ class OrganisationQuerySet(DiaryQuerySet):
         )
 
 
-class Organisation(DiaryModel):
+class Organisation(WikidataItem, DiaryModel):
     class Kind(models.TextChoices):
         SPACE_AGENCY = "space_agency", _("Space agency")
         GOVERNMENT = "government", _("Government")
@@ -74,24 +75,14 @@ class Organisation(DiaryModel):
     country = country_field()
     kind = models.CharField(_("kind"), max_length=30, choices=Kind, default=Kind.OTHER)
     website = models.URLField(_("website"), blank=True)
-    parent = models.ForeignKey(
+    parent = optional_link(
         "self",
-        verbose_name=_("part of"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="children",
+        _("part of"),
+        "children",
         help_text=_("The organisation this one belongs to (Tansa X is part of JAXA)."),
     )
 
-    headquarters = models.ForeignKey(
-        "diary.Place",
-        verbose_name=_("headquarters"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="headquartered",
-    )
+    headquarters = optional_link("diary.Place", _("headquarters"), "headquartered")
     reference_note = reference_note_field(
         _(
             "Where the details that are not facts of a mission come from (official names, "
@@ -125,10 +116,6 @@ class Organisation(DiaryModel):
     @property
     def display_name(self):
         return self.short_name or self.name
-
-    @property
-    def wikidata_url(self):
-        return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
 
     def clean(self):
         super().clean()
@@ -196,21 +183,14 @@ class PersonQuerySet(DiaryQuerySet):
         )
 
 
-class Person(DiaryModel):
+class Person(WikidataItem, DiaryModel):
     name = models.CharField(_("name"), max_length=200, help_text=_("As the person writes it."))
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     honorific = models.CharField(
         _("honorific"), max_length=30, blank=True, help_text=_("E.g. Dr, Prof.")
     )
     role = models.CharField(_("role"), max_length=200, blank=True, help_text=_("E.g. President."))
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("organisation"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="people",
-    )
+    organisation = optional_link(Organisation, _("organisation"), "people")
     reference_note = reference_note_field(
         _(
             "Where the person’s name, honorific, role and organisation come from when no "
@@ -239,10 +219,6 @@ class Person(DiaryModel):
     @property
     def full_name(self):
         return f"{self.honorific} {self.name}" if self.honorific else self.name
-
-    @property
-    def wikidata_url(self):
-        return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
 
     @property
     def title_line(self):

@@ -20,13 +20,14 @@ from .base import (
     RemembersStoredValues,
     date_in_range,
     inferred_note_field,
+    optional_link,
     validate_diary_date,
 )
 from .directory import Organisation, Person
 from .history import TranslatedHistoricalRecords
 from .place import Place
 from .search_vector import LANGUAGE_COLUMNS, search_vector_field, translated
-from .source import Source
+from .source import sources_field
 
 
 def validate_timezone(value):
@@ -65,13 +66,10 @@ class Mission(DiaryModel):
     )
     start_date = models.DateField(_("start date"), validators=[validate_diary_date])
     end_date = models.DateField(_("end date"), validators=[validate_diary_date])
-    lead_organisation = models.ForeignKey(
+    lead_organisation = optional_link(
         Organisation,
-        verbose_name=_("delegation’s agency"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="led_missions",
+        _("delegation’s agency"),
+        "led_missions",
         help_text=_(
             "The agency whose part of the mission this diary records (the delegation’s "
             "agency). Not the mission’s leader unless a source says so."
@@ -91,9 +89,7 @@ class Mission(DiaryModel):
         related_name="delegations",
         help_text=_("Members of the travelling delegation named by the sources."),
     )
-    sources = models.ManyToManyField(
-        Source, verbose_name=_("sources"), blank=True, related_name="missions"
-    )
+    sources = sources_field("missions")
     inferred_note = inferred_note_field()
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.
@@ -184,9 +180,7 @@ class Day(RemembersStoredValues, DiaryModel):
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     summary = BoundedTextField(_("summary"), blank=True, max_length=SUMMARY_MAX_LENGTH)
-    sources = models.ManyToManyField(
-        Source, verbose_name=_("sources"), blank=True, related_name="days"
-    )
+    sources = sources_field("days")
     inferred_note = inferred_note_field()
 
     objects = DayQuerySet.as_manager()
@@ -273,13 +267,10 @@ class Visit(RemembersStoredValues, DiaryModel):
     mission = models.ForeignKey(
         Mission, verbose_name=_("mission"), on_delete=models.CASCADE, related_name="visits"
     )
-    day = models.ForeignKey(
+    day = optional_link(
         Day,
-        verbose_name=_("day"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="visits",
+        _("day"),
+        "visits",
         help_text=_("Leave empty when the source does not say which day: never guess."),
     )
     title = models.CharField(_("title"), max_length=200)
@@ -291,13 +282,10 @@ class Visit(RemembersStoredValues, DiaryModel):
         max_length=ACCOUNT_MAX_LENGTH,
         help_text=_("What happened, in full."),
     )
-    place = models.ForeignKey(
+    place = optional_link(
         Place,
-        verbose_name=_("place"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="visits",
+        _("place"),
+        "visits",
         help_text=_("Where the visit happened; empty when the sources do not say."),
     )
     starts_at = models.TimeField(
@@ -321,9 +309,7 @@ class Visit(RemembersStoredValues, DiaryModel):
     people = models.ManyToManyField(
         Person, verbose_name=_("people met"), blank=True, related_name="visits"
     )
-    sources = models.ManyToManyField(
-        Source, verbose_name=_("sources"), blank=True, related_name="visits"
-    )
+    sources = sources_field("visits")
     inferred_note = inferred_note_field()
 
     # Full-text search (diary/search.py); computed by the database, never kept in history.

@@ -40,6 +40,14 @@ validate_osm_id = RegexValidator(
 )
 
 
+class WikidataItem:
+    """A record with a `wikidata_id` (validate_wikidata_id), linked as its Wikidata page."""
+
+    @property
+    def wikidata_url(self):
+        return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
+
+
 class PlaceQuerySet(DiaryQuerySet):
     def published(self):
         """Places that published content names: a visit's place or a headquarters."""
@@ -65,7 +73,7 @@ def coordinate_field(verbose_name, limit, help_text):
     )
 
 
-class Place(DiaryModel):
+class Place(WikidataItem, DiaryModel):
     name = models.CharField(_("name"), max_length=200)
     native_name = native_name_field(_("E.g. 相模原キャンパス for JAXA's Sagamihara Campus."))
     native_language = native_language_field()
@@ -151,10 +159,6 @@ class Place(DiaryModel):
                 f"?mlat={self.latitude}&mlon={self.longitude}#map=16/{self.latitude}/{self.longitude}"
             )
         return ""
-
-    @property
-    def wikidata_url(self):
-        return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
 
     def clean(self):
         super().clean()

@@ -87,3 +87,10 @@ class Source(DiaryModel):
 
     def get_absolute_url(self):
         return reverse("diary:source", kwargs={"uuid": self.uuid})
+
+
+def sources_field(related_name):
+    """The sources a mission, day, visit or agreement cites: where its facts come from."""
+    return models.ManyToManyField(
+        Source, verbose_name=_("sources"), blank=True, related_name=related_name
+    )
