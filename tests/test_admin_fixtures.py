@@ -1,15 +1,17 @@
 import json
 import os
 import stat
+from collections import Counter
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from diary.interchange import admin_views as fixture_admin
+from diary.interchange.fixture_import import ImportReport
 from diary.models import Mission, Visit
 
 from .diary_state import database_state, empty_diary, export_bytes
@@ -312,34 +314,23 @@ def test_the_preview_names_each_changed_record_by_its_line(staff_client, demo, t
 
 
 @pytest.mark.parametrize(
-    ("language", "expected"),
+    ("language", "changes", "no_changes"),
     [
-        ("en", "1 day updated, 2 visits created, 40 records unchanged."),
-        ("fr", "mise à jour de 1 jour, création de 2 visites, 40 enregistrements inchangés."),
-        ("ja", "日 1件を更新、訪問 2件を作成、40件は変更なし。"),
+        ("en", "1 day updated, 2 visits created, 40 records unchanged.", "1 record unchanged."),
+        (
+            "fr",
+            "mise à jour de 1 jour, création de 2 visites, 40 enregistrements inchangés.",
+            "1 enregistrement inchangé.",
+        ),
+        ("ja", "日 1件を更新、訪問 2件を作成、40件は変更なし。", "1件は変更なし。"),
     ],
 )
-def test_the_import_result_is_one_sentence_in_the_readers_language(language, expected):
-    from collections import Counter
-
-    from django.utils import translation
-
-    from diary.interchange.fixture_import import ImportReport
-
+def test_the_import_result_is_one_sentence_in_the_readers_language(language, changes, no_changes):
     report = ImportReport(
         created=Counter({"diary.visit": 2}),
         updated=Counter({"diary.day": 1}),
         unchanged=Counter({"diary.organisation": 30, "diary.person": 10}),
     )
+    nothing = ImportReport(unchanged=Counter({"diary.day": 1}))
     with translation.override(language):
-        assert report.sentence() == expected
-    with translation.override(language):
-        nothing = ImportReport(unchanged=Counter({"diary.day": 1})).sentence()
-    assert (
-        nothing
-        == {
-            "en": "1 record unchanged.",
-            "fr": "1 enregistrement inchangé.",
-            "ja": "1件は変更なし。",
-        }[language]
-    )
+        assert (report.sentence(), nothing.sentence()) == (changes, no_changes)
