@@ -31,6 +31,7 @@ from diary.models import Mission, Visit
 from diary.roles import VIEWER
 
 from .. import factories
+from ..browsing import admin_url
 from ..diary_state import export_bytes
 
 pytestmark = pytest.mark.django_db
@@ -481,17 +482,18 @@ class TestStaffWithTooLittlePermission:
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("model", "view", "ids"),
     [
-        "/admin/diary/mission/abc/export/",
-        "/admin/diary/mission/abc/history/",
-        "/admin/diary/visit/abc/history/",
-        "/admin/diary/visit/abc/history/1/",
-        "/admin/diary/visit/1/history/abc/",
+        (Mission, "export", ["abc"]),
+        (Mission, "history", ["abc"]),
+        (Visit, "history", ["abc"]),
+        (Visit, "simple_history", ["abc", 1]),
+        (Visit, "simple_history", [1, "abc"]),
     ],
 )
-def test_malformed_ids_in_admin_urls_are_404(staff_client, demo, url):
-    assert staff_client.get(url).status_code == 404
+def test_malformed_ids_in_admin_urls_are_404(staff_client, demo, model, view, ids):
+    """An id that is no id in an admin address: /admin/diary/visit/1/history/abc/ and the like."""
+    assert staff_client.get(admin_url(model, view, *ids)).status_code == 404
 
 
 def test_every_autocomplete_answers_in_order(staff_client, demo, draft_world):
