@@ -1,12 +1,14 @@
 """What every diary record shares: a UUID that outlives databases, used as its natural key."""
 
 import datetime
+import functools
+import operator
 import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -168,6 +170,21 @@ class DiaryQuerySet(models.QuerySet):
     def published(self):
         """What anyone may see: each model says how it belongs to published missions."""
         raise NotImplementedError(f"{self.model.__name__} says nothing about publication.")
+
+    def named_by_published(self, *references):
+        """
+        Records that published content points to, one (model, lookup) per way it may:
+        `(Visit, "organisations")` keeps the organisations a published visit names.
+        """
+        return self.filter(
+            functools.reduce(
+                operator.or_,
+                (
+                    Exists(model.objects.published().filter(**{lookup: OuterRef("pk")}))
+                    for model, lookup in references
+                ),
+            )
+        )
 
     def visible_to(self, user):
         """

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -44,14 +44,14 @@ class OrganisationQuerySet(DiaryQuerySet):
         from .agreement import Agreement, Signatory
         from .mission import Mission, Visit
 
-        return self.filter(
-            Exists(Visit.objects.published().filter(organisations=OuterRef("pk")))
-            | Exists(Agreement.objects.published().filter(parties=OuterRef("pk")))
-            | Exists(Mission.objects.published().filter(lead_organisation=OuterRef("pk")))
-            | Exists(Visit.objects.published().filter(people__organisation=OuterRef("pk")))
-            | Exists(Mission.objects.published().filter(delegation__organisation=OuterRef("pk")))
+        return self.named_by_published(
+            (Visit, "organisations"),
+            (Agreement, "parties"),
+            (Mission, "lead_organisation"),
+            (Visit, "people__organisation"),
+            (Mission, "delegation__organisation"),
             # A signatory's organisation, which their page names.
-            | Exists(Signatory.objects.published().filter(person__organisation=OuterRef("pk")))
+            (Signatory, "person__organisation"),
         )
 
 
@@ -176,10 +176,8 @@ class PersonQuerySet(DiaryQuerySet):
         from .agreement import Signatory
         from .mission import Mission, Visit
 
-        return self.filter(
-            Exists(Visit.objects.published().filter(people=OuterRef("pk")))
-            | Exists(Mission.objects.published().filter(delegation=OuterRef("pk")))
-            | Exists(Signatory.objects.published().filter(person=OuterRef("pk")))
+        return self.named_by_published(
+            (Visit, "people"), (Mission, "delegation"), (Signatory, "person")
         )
 
 

@@ -1,5 +1,4 @@
 from django.db import models
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -22,11 +21,8 @@ class SourceQuerySet(DiaryQuerySet):
         from .agreement import Agreement
         from .mission import Day, Mission, Visit
 
-        return self.filter(
-            Exists(Mission.objects.published().filter(sources=OuterRef("pk")))
-            | Exists(Day.objects.published().filter(sources=OuterRef("pk")))
-            | Exists(Visit.objects.published().filter(sources=OuterRef("pk")))
-            | Exists(Agreement.objects.published().filter(sources=OuterRef("pk")))
+        return self.named_by_published(
+            *((model, "sources") for model in (Mission, Day, Visit, Agreement))
         )
 
 
