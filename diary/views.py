@@ -8,6 +8,7 @@ an organisation's or a person's visits) come a page at a time, `?page=2`.
 import datetime
 import re
 
+from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
@@ -20,10 +21,6 @@ from .caching import public_page
 from .models import Agreement, Mission
 from .search import SearchForm
 
-AGREEMENTS_PER_PAGE = 50
-VISITS_PER_PAGE = 25
-ORGANISATION_AGREEMENTS_PER_PAGE = 20
-DIRECTORY_PER_PAGE = 100
 # Only the form the pages link to: "02", "+2" or " 2" would be the same page at another
 # address (and another page-cache entry).
 PAGE_NUMBER = re.compile(r"[1-9][0-9]*")
@@ -113,12 +110,16 @@ def organisation_detail(request, slug):
     # Visits and agreements page separately (`page`, `agreements_page`), each link landing
     # on its own list, so a reader paging through one keeps their place in the other.
     visits = _page(
-        request, visits, VISITS_PER_PAGE, count=organisation.visit_count, fragment="#visits-heading"
+        request,
+        visits,
+        settings.VISITS_PER_PAGE,
+        count=organisation.visit_count,
+        fragment="#visits-heading",
     )
     agreements = _page(
         request,
         agreements,
-        ORGANISATION_AGREEMENTS_PER_PAGE,
+        settings.ORGANISATION_AGREEMENTS_PER_PAGE,
         count=organisation.agreement_count,
         parameter="agreements_page",
         fragment="#agreements-heading",
@@ -142,7 +143,7 @@ def person_detail(request, slug):
     page = _page(
         request,
         queries.person_visits(request.user, person),
-        VISITS_PER_PAGE,
+        settings.VISITS_PER_PAGE,
         count=person.visit_count,
     )
     context = {
@@ -160,12 +161,12 @@ def _directory_page(request, directory):
     A page of an A–Z directory, with a jump link for every letter of the whole list: to its
     heading on this page, or to the page where its entries start.
     """
-    page = _page(request, directory.rows, DIRECTORY_PER_PAGE, count=directory.total)
+    page = _page(request, directory.rows, settings.DIRECTORY_PER_PAGE, count=directory.total)
     letters, offset = [], 0
     for position, (letter, count) in enumerate(directory.letters):
         readable = letter.isascii() and letter.isalnum()
         anchor = f"letter-{letter}" if readable else f"letter-{position}"
-        number = offset // DIRECTORY_PER_PAGE + 1
+        number = offset // settings.DIRECTORY_PER_PAGE + 1
         letters.append({"letter": letter, "count": count, "anchor": anchor, "page": number})
         offset += count
     anchors = {entry["letter"]: entry["anchor"] for entry in letters}
@@ -197,7 +198,7 @@ def agreement_list(request):
             f"{request.path}?{canonical}" if canonical else request.path
         )
     registry = queries.agreement_registry(request.user, request.GET)
-    page = _page(request, registry.agreements, AGREEMENTS_PER_PAGE)
+    page = _page(request, registry.agreements, settings.AGREEMENTS_PER_PAGE)
     context = {
         "page": page,
         "agreements": page.object_list,

@@ -169,6 +169,16 @@ PAGE_CACHE_LOCAL_BYTES = env.int("PAGE_CACHE_LOCAL_BYTES", default=32 * 1024 * 1
 # linking to the day's page, instead of every visit card (diary/queries.py).
 FULL_ITINERARY_MAX_VISITS = 200
 
+# Entries on one page of the public lists that come a page at a time (diary/views.py): the
+# agreement registry, an organisation's or a person's visits, an organisation's agreements,
+# and the A–Z directories of organisations and people. Set here, not in the environment: this
+# file is part of the code release the page cache keys on, so a new size is never served
+# from pages cached at the old one.
+AGREEMENTS_PER_PAGE = 50
+VISITS_PER_PAGE = 25
+ORGANISATION_AGREEMENTS_PER_PAGE = 20
+DIRECTORY_PER_PAGE = 100
+
 # A constant page at /benchmark/constant/ that bench/run.py compares real pages against.
 # Only for benchmark runs; never set it in production.
 BENCHMARK_ENDPOINTS = env.bool("BENCHMARK_ENDPOINTS", default=False)
@@ -266,6 +276,10 @@ MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
 # request) with room for the form's other parts, so a fixture near the limit gets this
 # form's clear message.
 FIXTURE_UPLOAD_MAX_BYTES = min(20 * 1024 * 1024, MAX_REQUEST_BYTES - 64 * 1024)
+# An existing folder in which an uploaded fixture waits, in a private folder of its own,
+# between preview and confirmation (diary/interchange/admin_views.py). Unset: the system's
+# temporary folder. Every server process of one instance must see the same folder.
+FIXTURE_STAGING_DIR = env.str("FIXTURE_STAGING_DIR", default=None)
 
 # --- Open data ------------------------------------------------------------------------------
 # The licence and publisher the public documents (CSV with CSVW metadata, JSON) and the page

@@ -197,9 +197,9 @@ def test_export_of_unknown_mission_is_404(staff_client, demo):
 
 
 @pytest.fixture
-def staging(tmp_path, monkeypatch):
+def staging(tmp_path, settings):
     """Stage uploads under the test's own folder, so tests can look at what is kept."""
-    monkeypatch.setattr(fixture_admin, "STAGING_PARENT", tmp_path / "staging-parent")
+    settings.FIXTURE_STAGING_DIR = tmp_path / "staging-parent"
     (tmp_path / "staging-parent").mkdir()
     return tmp_path / "staging-parent"
 

@@ -15,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from diary import views
 from diary.models import Organisation, Person, Signatory
 
 from .browsing import html_of as page
@@ -106,8 +105,8 @@ def test_counts_leave_out_draft_visits_and_agreements():
     assert "1 visit · 0 agreements" in directory_entry(html, "Partner Agency")
 
 
-def test_a_long_directory_pages_and_letters_link_to_their_page(client, monkeypatch):
-    monkeypatch.setattr(views, "DIRECTORY_PER_PAGE", 3)
+def test_a_long_directory_pages_and_letters_link_to_their_page(client, settings):
+    settings.DIRECTORY_PER_PAGE = 3
     mission = make_mission()
     names = ["Alpha", "Avocet", "Bravo", "Charlie", "Cobalt", "Delta", "Echo"]
     make_visit(mission, organisations=[make_organisation(name=name) for name in names])

@@ -42,8 +42,6 @@ logger = logging.getLogger(__name__)
 EXPORT_PERMISSION = "diary.export_mission"
 IMPORT_PERMISSION = "diary.import_mission"
 SESSION_KEY = "diary_fixture_upload"
-# Where the staging folder is made; None is the system's temporary folder.
-STAGING_PARENT = None
 # The preview names this many created or updated records, each with its changes.
 PREVIEW_RECORDS = 500
 # Previews nobody confirmed are swept away after this long.
@@ -103,7 +101,7 @@ def staging_dir() -> Path:
     to plant a folder there first; and whatever is found there is used only if it is a real
     folder (not a link) owned by this process's user and closed to everyone else.
     """
-    parent = Path(STAGING_PARENT or tempfile.gettempdir())
+    parent = Path(settings.FIXTURE_STAGING_DIR or tempfile.gettempdir())
     name = salted_hmac("diary.fixture-staging", str(os.geteuid())).hexdigest()[:32]
     folder = parent / f"missiontracker-uploads-{name}"
     with contextlib.suppress(FileExistsError):
