@@ -55,6 +55,7 @@ from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.http.request import split_domain_port
 from django.utils import translation
@@ -75,6 +76,8 @@ SHARED_TIMEOUT_SECONDS = 3600
 # Redis costs one short timeout per few seconds rather than one per request.
 SHARED_RETRY_SECONDS = 5
 STORED_FORMAT = 1
+# What Django raises when the database server is down, unreachable or refuses connections.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 def _harmless_cookies():
@@ -115,9 +118,19 @@ def code_release():
 
 
 def _content_version(request):
-    """The version this request works with: read once, before anything is rendered."""
+    """
+    The version this request works with: read once, before anything is rendered.
+
+    A read that failed fails again at once for the rest of the request: a database that
+    hangs costs the request one connect timeout, not one per reader of the version.
+    """
     if not hasattr(request, "content_version"):
-        request.content_version = ContentVersion.current()
+        try:
+            request.content_version = ContentVersion.current()
+        except DATABASE_ERRORS as error:
+            request.content_version = error
+    if isinstance(request.content_version, Exception):
+        raise request.content_version
     return request.content_version
 
 
@@ -403,7 +416,12 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         # Every request's first query, whatever it asks for: it is also the check that this
         # process's kept database connection still works (see ContentVersion.current).
-        _content_version(request)
+        try:
+            _content_version(request)
+        except DATABASE_ERRORS:
+            # Nothing to serve from the cache nor to store in it; whatever needs the
+            # database answers for itself (pages: the 503 page; /health/: its report).
+            return self.get_response(request)
         declared = self.public_paths.get(request.path)
         if not _may_share(request, declared or SharedView(frozenset(), everyone=False)):
             # Not an anonymous reader; the view may still share its answer with everyone.
