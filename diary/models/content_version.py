@@ -47,8 +47,9 @@ class ContentVersion(models.Model):
         server has closed meanwhile (a restart, a failover, an idle timeout) is dropped and
         the read made once more on a new one. That is what Django's CONN_HEALTH_CHECKS does
         with a `SELECT 1` of its own, a second round trip per request; Django has no public
-        way to let a request's first query serve as that check, so the app's default turns
-        Django's off (missiontracker/backing_services.py) and this read does the job.
+        way to let a request's first query serve as that check (the setting came with
+        ticket #30398 as a separate query), so the app's default turns Django's off
+        (missiontracker/backing_services.py) and this read does the job.
 
         It skips the ORM's query building, which costs more than this primary-key lookup.
         """
