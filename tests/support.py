@@ -1,6 +1,9 @@
 """Shared test settings and helpers (tests never import other test modules)."""
 
-from django.db import connection
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
 
 # The most queries a public page may make (tests/test_performance.py, tests/test_search.py).
@@ -71,7 +74,8 @@ def translate_where_missing(mission):
     return type(mission).objects.get(pk=mission.pk)
 
 
-# --- Migration tests (tests/test_places.py, test_country_migration.py, test_content_translation.py)
+# --- Migration tests (tests/test_places.py, test_country_migration.py, test_content_translation.py,
+# test_agreement_migration.py)
 
 
 def migrate(targets):
@@ -95,3 +99,35 @@ def old_mission(apps, **fields):
     return apps.get_model("diary", "Mission").objects.create(
         start_date="2024-06-10", end_date="2024-06-14", **fields
     )
+
+
+@contextmanager
+def database_of_its_own():
+    """
+    For a test of an early migration: inside the block an empty database of its own stands in
+    for the test database (`connection` is it), to be migrated forward from nothing to just
+    before the migration and then through it, rather than taking the test database back
+    through every later migration and forward again (most of a minute: Django re-renders the
+    models' state at each step, and SQLite rebuilds each table a step touches). The test
+    database is not touched and is `connection` again after the block; the other is dropped.
+    """
+    test_database = connections[DEFAULT_DB_ALIAS]
+    in_memory = test_database.vendor == "sqlite"
+    name = ":memory:" if in_memory else f"{test_database.settings_dict['NAME']}_own"
+    if not in_memory:
+        quoted = test_database.ops.quote_name(name)
+        with test_database.creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quoted}")
+            cursor.execute(f"CREATE DATABASE {quoted}")
+    own = type(test_database)({**test_database.settings_dict, "NAME": name}, DEFAULT_DB_ALIAS)
+    connections[DEFAULT_DB_ALIAS] = own
+    try:
+        yield
+    finally:
+        connections[DEFAULT_DB_ALIAS] = test_database
+        # Closed even in memory (SQLite's own close() keeps such a database open, so as not
+        # to lose it): this one is done with.
+        BaseDatabaseWrapper.close(own)
+        if not in_memory:
+            with test_database.creation._nodb_cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS {quoted}")

@@ -1,51 +1,44 @@
-"""Migration 0010 carries today's agreement `kind` choices over to AgreementKind, nothing lost."""
+"""
+Migration 0010 carries today's agreement `kind` choices over to AgreementKind, nothing lost;
+migration 0011 gives the staff roles the new models. 0010 is tested in a database of its own,
+migrated forward to just before it and through it, so the test database stays at the latest
+migration instead of going back through every later one and forward again.
+"""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from .support import database_of_its_own, migrate, old_mission
 
 BEFORE = [("diary", "0009_search_vectors")]
 AFTER = [("diary", "0010_agreement_lifecycle")]
+CODES = ["moc", "mou", "loi", "agreement", "other"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_every_old_kind_becomes_the_kind_record_of_its_code():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    old = executor.loader.project_state(BEFORE).apps
-    Mission = old.get_model("diary", "Mission")
-    Agreement = old.get_model("diary", "Agreement")
-    mission = Mission.objects.create(
-        title="M", slug="m", host_country="Japan", start_date="2024-06-10", end_date="2024-06-14"
-    )
-    for n, code in enumerate(["moc", "mou", "loi", "agreement", "other"]):
-        Agreement.objects.create(
-            mission=mission, kind=code, level="agency", title=f"A{n}", slug=f"a{n}"
-        )
-    try:
-        executor = MigrationExecutor(connection)
-        executor.migrate(AFTER)
-        new = executor.loader.project_state(AFTER).apps
+    with database_of_its_own():
+        old = migrate(BEFORE)
+        mission = old_mission(old)
+        Agreement = old.get_model("diary", "Agreement")
+        for n, code in enumerate(CODES):
+            Agreement.objects.create(
+                mission=mission, kind=code, level="agency", title=f"A{n}", slug=f"a{n}"
+            )
+
+        new = migrate(AFTER)
         migrated = new.get_model("diary", "Agreement").objects.order_by("slug")
         assert [(a.slug, a.kind.slug) for a in migrated] == [
-            ("a0", "moc"),
-            ("a1", "mou"),
-            ("a2", "loi"),
-            ("a3", "agreement"),
-            ("a4", "other"),
-        ]
-        kinds = new.get_model("diary", "AgreementKind").objects.values_list("slug", flat=True)
-        assert {
-            "framework-agreement",
-            "implementing-arrangement",
-            "joint-statement",
-        } <= set(kinds)
-        moc = new.get_model("diary", "AgreementKind").objects.get(slug="moc")
-        assert (moc.name, moc.abbreviation) == ("Memorandum of Cooperation", "MoC")
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+            (f"a{n}", code) for n, code in enumerate(CODES)
+        ], "each agreement's kind is the AgreementKind whose slug is its old code"
+        AgreementKind = new.get_model("diary", "AgreementKind")
+        kinds = set(AgreementKind.objects.values_list("slug", flat=True))
+        assert {"framework-agreement", "implementing-arrangement", "joint-statement"} <= kinds, (
+            "the kinds new in 0010 are seeded"
+        )
+        moc = AgreementKind.objects.get(slug="moc")
+        assert (moc.name, moc.abbreviation) == ("Memorandum of Cooperation", "MoC"), (
+            "an old code's kind has its full name and abbreviation"
+        )
 
 
 @pytest.mark.django_db
