@@ -1,9 +1,11 @@
 """Shared test settings and helpers (tests never import other test modules)."""
 
+import contextlib
+import tempfile
 from contextlib import contextmanager
+from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
 
 # The most queries a public page may make (tests/test_performance.py, tests/test_search.py).
@@ -112,22 +114,42 @@ def database_of_its_own():
     database is not touched and is `connection` again after the block; the other is dropped.
     """
     test_database = connections[DEFAULT_DB_ALIAS]
-    in_memory = test_database.vendor == "sqlite"
-    name = ":memory:" if in_memory else f"{test_database.settings_dict['NAME']}_own"
-    if not in_memory:
-        quoted = test_database.ops.quote_name(name)
-        with test_database.creation._nodb_cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {quoted}")
-            cursor.execute(f"CREATE DATABASE {quoted}")
-    own = type(test_database)({**test_database.settings_dict, "NAME": name}, DEFAULT_DB_ALIAS)
-    connections[DEFAULT_DB_ALIAS] = own
+    with contextlib.ExitStack() as cleanup:
+        if test_database.vendor == "sqlite":
+            folder = cleanup.enter_context(tempfile.TemporaryDirectory())
+            name = str(Path(folder) / "own.sqlite3")
+        else:
+            name = f"{test_database.settings_dict['NAME']}_own"
+            cleanup.enter_context(_scratch_postgres(test_database.settings_dict, name))
+        own = type(test_database)({**test_database.settings_dict, "NAME": name}, DEFAULT_DB_ALIAS)
+        connections[DEFAULT_DB_ALIAS] = own
+        try:
+            yield
+        finally:
+            connections[DEFAULT_DB_ALIAS] = test_database
+            own.close()
+
+
+@contextmanager
+def _scratch_postgres(settings_dict, name):
+    """An empty PostgreSQL database `name` on the test database's server, dropped after."""
+    import psycopg
+
+    server = {
+        key: settings_dict[setting]
+        for key, setting in [("host", "HOST"), ("port", "PORT"), ("user", "USER")]
+        if settings_dict.get(setting)
+    }
+    server["password"] = settings_dict.get("PASSWORD") or None
+    quoted = f'"{name}"'
+
+    def run(sql):
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(sql)
+
+    run(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+    run(f"CREATE DATABASE {quoted}")
     try:
         yield
     finally:
-        connections[DEFAULT_DB_ALIAS] = test_database
-        # Closed even in memory (SQLite's own close() keeps such a database open, so as not
-        # to lose it): this one is done with.
-        BaseDatabaseWrapper.close(own)
-        if not in_memory:
-            with test_database.creation._nodb_cursor() as cursor:
-                cursor.execute(f"DROP DATABASE IF EXISTS {quoted}")
+        run(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
