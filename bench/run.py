@@ -56,7 +56,14 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=2, help="seconds per load run")
     parser.add_argument(
-        "--rounds", type=int, default=4, help="load runs per page, each paired with the constant"
+        "--rounds", type=int, default=4, help="load runs per page, each paired with the static file"
+    )
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        choices=[*LOAD_PAGES, "constant view"],
+        default=[*LOAD_PAGES, "constant view"],
+        help="the pages under load (default: all), e.g. --pages itinerary --rounds 12",
     )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
@@ -315,6 +322,7 @@ def run_on(label, database_url, options, redis_url=None):
     urls = {name: probe["urls"]["large"][name] for name in LOAD_PAGES if name != "search"}
     urls["search"] = "/search/?q=orbit"
     urls["constant view"] = CONSTANT_PATH
+    urls = {name: url for name, url in urls.items() if name in options.pages}
     print(f"bench: {label}: load runs ({options.duration} s each)…", file=sys.stderr)
     with gunicorn(env, options.workers) as base:
         throughputs = {label: load(base, urls, options)}
