@@ -12,6 +12,9 @@ the `world-atlas` npm package (diary/mapdata/README.md says where it comes from)
 - Markers: dated stops numbered in itinerary order (day, then time, then position), one
   marker per place with every number of the stops made there; places visited only on an
   unknown day get a distinct, unnumbered marker. A line joins the dated stops in order.
+- Collapsed (a mission past settings.FULL_ITINERARY_MAX_VISITS, whose itinerary lists days
+  with counts): each place is numbered once, in the order first visited, the line joins the
+  places in that order, and the list gives each place its count of visits, not a link to each.
 - Labels: placed greedily, most important first: each tries positions around its marker and
   takes the first that overlaps no marker and no label already placed; a label that fits
   nowhere is left out (the list beside the map names every place anyway).
@@ -340,6 +343,7 @@ class Stop:
     place: object
     numbers: list = field(default_factory=list)
     visits: list = field(default_factory=list)
+    visit_count: int = 0  # collapsed: the visits the list counts (`visits` is not loaded)
     x: float = 0.0
     y: float = 0.0
     label: tuple | None = None  # (x, y, anchor) once placed
@@ -358,6 +362,7 @@ class RouteMap:
     stops: list  # dated places first (in order of their first number), then undated
     route: list  # the places of the dated visits, in order (a place may repeat)
     view: View | None = None
+    collapsed: bool = False  # from collapsed_route_map(): places with counts, not visits
 
     @property
     def dated_stops(self):
@@ -388,15 +393,41 @@ def route_map(visits):
             number += 1
             stop.numbers.append(number)
             route.append(stop)
+    return _framed(stops.values(), route)
+
+
+def collapsed_route_map(places):
+    """
+    The map of a mission too big to list visit by visit: `places` are (place, dated visits,
+    undated visits) with the places visited on a known day first, in the order first visited.
+    Each of those is numbered once, in that order, and the route joins them in that order (a
+    line through thousands of visits would be a scribble); `visit_count` is what the list
+    says: a dated place's dated visits (as the full list links), an undated place's visits.
+    None when no place has coordinates.
+    """
+    stops, number = [], 0
+    for place, dated, undated in places:
+        if not place.has_coordinates:
+            continue
+        if dated:
+            number += 1
+            stops.append(Stop(place, [number], visit_count=dated))
+        else:
+            stops.append(Stop(place, visit_count=undated))
+    return _framed(stops, [stop for stop in stops if stop.dated], collapsed=True)
+
+
+def _framed(stops, route, collapsed=False):
+    """The map of `stops`: dated first, in order of their first number; viewed and labelled."""
     if not stops:
         return None
-    ordered = sorted(stops.values(), key=lambda s: (not s.dated, s.numbers[:1], s.place.name))
+    ordered = sorted(stops, key=lambda s: (not s.dated, s.numbers[:1], s.place.name))
     points = [(float(s.place.longitude), float(s.place.latitude)) for s in ordered]
     view = View.around(points)
     for stop, (lon, lat) in zip(ordered, points, strict=True):
         stop.x, stop.y = view.project(lon, lat)
     place_labels(ordered)
-    return RouteMap(ordered, route, view)
+    return RouteMap(ordered, route, view, collapsed)
 
 
 def _label_text(stop):

@@ -11,6 +11,7 @@ allowed to fail a page: visibility follows the record itself and what it is show
 
 import datetime
 import itertools
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -34,7 +35,7 @@ from django.shortcuts import get_object_or_404
 
 from . import maps
 from .changelog import diff
-from .models import Agreement, Day, Mission, Organisation, Person, Source, Visit
+from .models import Agreement, Day, Mission, Organisation, Person, Place, Source, Visit
 from .models.revision import publication_dates
 from .translated import reading_order
 
@@ -144,8 +145,8 @@ def itinerary(user, slug):
     _cite_in_one_query(mission, days, agreements, visits)
     itinerary = Itinerary(mission, days, undated, agreements, collapsed)
     itinerary.timeline = timeline(mission, days, agreements)
-    # The route map: from the visits read above, or its own query when they were not read.
-    itinerary.route_map = mission_map(mission) if collapsed else maps.route_map(route)
+    # The route map: from the visits read above, or collapsed too: each place with its count.
+    itinerary.route_map = collapsed_mission_map(mission) if collapsed else maps.route_map(route)
     return itinerary
 
 
@@ -281,8 +282,8 @@ def _place_visits(mission, days_by_id, user, route):
 
 def mission_map(mission):
     """
-    The route map of a mission's places (diary/maps.py), or None: one query, whatever the
-    mission's size — the map shows every place even when the itinerary is collapsed.
+    The route map of a mission's places (diary/maps.py) with every visit, or None: one query,
+    whatever the mission's size (the places export lists every visit under its place).
     """
     visits = list(
         Visit.objects.filter(mission=mission, place__isnull=False)
@@ -309,6 +310,36 @@ def mission_map(mission):
         if visit.day is not None and visit.day.mission_id != mission.pk:
             visit.day = None  # another mission's day: not on this route
     return maps.route_map(visits)
+
+
+def collapsed_mission_map(mission):
+    """
+    The route map of a mission past FULL_ITINERARY_MAX_VISITS (maps.collapsed_route_map()),
+    or None: every place with its count of visits. Two queries whatever the mission's size
+    (even with no place): the place of each visit in itinerary order, as a pair of ids (no
+    model instance), then the mission's places. A visit on another mission's day counts as
+    undated, as in mission_map().
+    """
+    visits = (
+        Visit.objects.filter(mission=mission, place__isnull=False)
+        .exclude(place__latitude__isnull=True)
+        .values_list("place_id", "day__mission_id")
+    )
+    dated, undated = Counter(), Counter()  # in the order of each place's first visit
+    for place_id, day_mission_id in visits:
+        (dated if day_mission_id == mission.pk else undated)[place_id] += 1
+    places = (
+        Place.objects.filter(Exists(Visit.objects.filter(mission=mission, place=OuterRef("pk"))))
+        .only("name", "city", "latitude", "longitude")
+        .in_bulk()
+    )
+    order = [*dated, *(pk for pk in undated if pk not in dated)]
+    return maps.collapsed_route_map(
+        # A place whose visits went between the two queries is left out.
+        (places[pk], dated[pk], undated[pk])
+        for pk in order
+        if pk in places
+    )
 
 
 def day_page(user, mission_slug, date):

@@ -284,6 +284,66 @@ def test_map_of_200_places_costs_the_same_queries_as_of_two(db, client):
     assert page_queries(200) == page_queries(2)
 
 
+def collapsed_place_list(html):
+    """(number or "", place, count) of each place in a collapsed map's list; no link in it."""
+    places = html[html.index('class="place-list"') :]
+    places = places[: places.index("</section>")]
+    assert "In the order first visited" in places and "<a " not in places
+    return re.findall(
+        r'<li class="stop">(?:<span class="stop-number">(\d+)</span>)?.*?'
+        r'<span class="place-name">([^<]+)</span>.*?<p class="stop-visits stop-count">([^<]+)</p>',
+        places,
+        re.S,
+    )
+
+
+def test_past_the_threshold_the_map_gives_each_place_its_count_in_constant_queries(
+    db, client, settings
+):
+    """
+    A mission past FULL_ITINERARY_MAX_VISITS collapses its map as it does its itinerary: each
+    place once, numbered in the order first visited, with its count of visits and no link to
+    each; the route joins the places, not every visit. Its queries do not grow with it.
+    """
+    settings.FULL_ITINERARY_MAX_VISITS = 3
+
+    def page(visits_per_place):
+        mission = make_mission()
+        first, second = (
+            make_day(mission, date=mission.start_date.replace(day=d)) for d in (10, 11)
+        )
+        tokyo = make_place(name="Tokyo Station")
+        kyoto = make_place(name="Kyoto Station", latitude="34.985", longitude="135.759")
+        nara = make_place(name="Nara Park", latitude="34.685", longitude="135.843")
+        for _ in range(visits_per_place):
+            make_visit(mission, day=second, place=tokyo)
+            make_visit(mission, day=first, place=kyoto)  # Kyoto first, on the first day
+            make_visit(mission, day=second, place=kyoto)
+            make_visit(mission, place=nara)  # on an unknown day
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(mission.get_absolute_url()).content.decode()
+        return html, len(queries)
+
+    few_html, few_queries = page(1)  # 4 visits: past the threshold already
+    html, queries = page(20)
+    assert queries == few_queries
+    assert collapsed_place_list(few_html) == [
+        ("1", "Kyoto Station", "2 visits"),
+        ("2", "Tokyo Station", "1 visit"),
+        ("", "Nara Park", "1 visit"),
+    ]
+    assert collapsed_place_list(html) == [
+        ("1", "Kyoto Station", "40 visits"),
+        ("2", "Tokyo Station", "20 visits"),
+        ("", "Nara Park", "20 visits"),
+    ]
+    svg = route_svg(html)
+    numbers = [text.text for text in svg.iterfind(f".//{SVG}g[@class='map-marker']/{SVG}text")]
+    assert sorted(numbers) == ["1", "2"]
+    assert len(svg.findall(f".//{SVG}path[@class='map-marker-undated']")) == 1
+    assert len(svg.find(f"{SVG}polyline[@class='map-route']").get("points").split()) == 2
+
+
 # --- Pages ------------------------------------------------------------------------------------
 
 
