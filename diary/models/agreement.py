@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -28,7 +28,7 @@ from .source import sources_field
 
 class CooperationAreaQuerySet(DiaryQuerySet):
     def published(self):
-        return self.filter(Exists(Agreement.objects.published().filter(areas=OuterRef("pk"))))
+        return self.named_by_published((Agreement, "areas"))
 
 
 class CooperationArea(DiaryModel):
@@ -60,7 +60,7 @@ class CooperationArea(DiaryModel):
 
 class AgreementKindQuerySet(DiaryQuerySet):
     def published(self):
-        return self.filter(Exists(Agreement.objects.published().filter(kind=OuterRef("pk"))))
+        return self.named_by_published((Agreement, "kind"))
 
 
 class AgreementKind(DiaryModel):

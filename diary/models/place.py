@@ -5,7 +5,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -54,10 +54,7 @@ class PlaceQuerySet(DiaryQuerySet):
         from .directory import Organisation
         from .mission import Visit
 
-        return self.filter(
-            Exists(Visit.objects.published().filter(place=OuterRef("pk")))
-            | Exists(Organisation.objects.published().filter(headquarters=OuterRef("pk")))
-        )
+        return self.named_by_published((Visit, "place"), (Organisation, "headquarters"))
 
 
 def coordinate_field(verbose_name, limit, help_text):
