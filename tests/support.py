@@ -4,9 +4,12 @@ import contextlib
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.migrations.executor import MigrationExecutor
+
+from bench.scratch import scratch_postgres
 
 # The most queries a public page may make (tests/test_performance.py, tests/test_search.py).
 MAX_PUBLIC_PAGE_QUERIES = 10
@@ -119,8 +122,9 @@ def database_of_its_own():
             folder = cleanup.enter_context(tempfile.TemporaryDirectory())
             name = str(Path(folder) / "own.sqlite3")
         else:
-            name = f"{test_database.settings_dict['NAME']}_own"
-            cleanup.enter_context(_scratch_postgres(test_database.settings_dict, name))
+            # bench/scratch.py's: `<name>_own` beside the test database, dropped after.
+            url = scratch_postgres(database_url(test_database.settings_dict), "_own")
+            name = urlsplit(cleanup.enter_context(url)).path.lstrip("/")
         own = type(test_database)({**test_database.settings_dict, "NAME": name}, DEFAULT_DB_ALIAS)
         connections[DEFAULT_DB_ALIAS] = own
         try:
@@ -130,26 +134,11 @@ def database_of_its_own():
             own.close()
 
 
-@contextmanager
-def _scratch_postgres(settings_dict, name):
-    """An empty PostgreSQL database `name` on the test database's server, dropped after."""
-    import psycopg
-
-    server = {
-        key: settings_dict[setting]
-        for key, setting in [("host", "HOST"), ("port", "PORT"), ("user", "USER")]
-        if settings_dict.get(setting)
-    }
-    server["password"] = settings_dict.get("PASSWORD") or None
-    quoted = f'"{name}"'
-
-    def run(sql):
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-            admin.execute(sql)
-
-    run(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
-    run(f"CREATE DATABASE {quoted}")
-    try:
-        yield
-    finally:
-        run(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+def database_url(settings_dict):
+    """A DATABASE_URL for the PostgreSQL database a DATABASES entry names (e.g. the test's)."""
+    user = quote(settings_dict.get("USER") or "postgres", safe="")
+    password = settings_dict.get("PASSWORD")
+    credentials = f"{user}:{quote(password, safe='')}" if password else user
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{credentials}@{host}:{port}/{settings_dict['NAME']}"

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from missiontracker import backing_services
 
+from ..support import database_url
 from .services import ROOT, closed_port, run_app, silent_listener
 
 pytestmark = pytest.mark.django_db
@@ -139,8 +140,7 @@ def test_a_connection_the_database_cut_between_requests_is_replaced_not_answered
     next request, public page or staff page alike, gets a new connection, not a 503.
     """
     paths = ["/", reverse("admin:login"), "/health/"]
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    url = database_url(connection.settings_dict)
     result = run_app(f"PATHS = {paths!r}\n" + CUT_CONNECTION, {"DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
     answers = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()}
